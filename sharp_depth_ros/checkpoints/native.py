@@ -1,0 +1,92 @@
+"""Our checkpoint format: one safetensors file whose metadata holds the config.
+
+Metadata keys: `format` = "sharp_depth_ros", `format_version`, `preset` (may be empty) and
+`config` (JSON of `DepthProConfig.to_dict()`). Tensors use our (= the official) key names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from sharp_depth_ros.checkpoints.errors import CheckpointError
+from sharp_depth_ros.config import DepthProConfig
+
+FORMAT_NAME = "sharp_depth_ros"
+FORMAT_VERSION = 1
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """Return a safetensors file's metadata (empty if it has none).
+
+    Raises:
+        CheckpointError: if the file is not a readable safetensors file.
+    """
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            return dict(handle.metadata() or {})
+    except Exception as error:  # safetensors raises several exception types
+        raise CheckpointError(f"cannot read {path} as safetensors: {error}") from error
+
+
+def is_native(metadata: dict[str, str]) -> bool:
+    """True if safetensors metadata marks our format."""
+    return metadata.get("format") == FORMAT_NAME
+
+
+def save_native(
+    model: nn.Module,
+    path: str | Path,
+    config: DepthProConfig,
+    preset: str = "",
+    extra: dict[str, str] | None = None,
+) -> Path:
+    """Write weights and config atomically (temp file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": str(FORMAT_VERSION),
+        "preset": preset,
+        "config": json.dumps(config.to_dict(), sort_keys=True),
+        **(extra or {}),
+    }
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(descriptor)
+    try:
+        save_file(tensors, temp_name, metadata=metadata)
+        os.replace(temp_name, path)
+    finally:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+    return path
+
+
+def load_native(path: str | Path) -> tuple[DepthProConfig, dict[str, torch.Tensor], dict[str, str]]:
+    """Read config, tensors and metadata of a native checkpoint.
+
+    Raises:
+        CheckpointError: unreadable file, wrong format or unsupported version.
+    """
+    metadata = read_metadata(path)
+    if not is_native(metadata):
+        raise CheckpointError(f"{path} is not a {FORMAT_NAME} checkpoint (metadata {metadata})")
+    version = int(metadata.get("format_version", "0"))
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has format_version {version}; this package reads up to {FORMAT_VERSION}: "
+            "upgrade sharp_depth_ros"
+        )
+    try:
+        config = DepthProConfig.from_dict(json.loads(metadata["config"]))
+    except (KeyError, ValueError, TypeError) as error:
+        raise CheckpointError(f"{path} holds an invalid config: {error}") from error
+    return config, load_file(str(path)), metadata

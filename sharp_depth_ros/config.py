@@ -1,0 +1,209 @@
+"""Frozen dataclass configurations of the Depth Pro network.
+
+Small configs compose into `DepthProConfig`. Every preset lives in `sharp_depth_ros.model.presets`;
+this module only defines the shapes of configs, their validation and (de)serialisation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# §3.1 / reference code: patches at 1536 overlap by 25 %, patches at 768 by 50 %.
+HIGH_RES_OVERLAP_RATIO = 0.25
+MID_RES_OVERLAP_RATIO = 0.5
+# The decoder upsamples the merged token grid 64x (three 2x deconvs in latent0, one in the
+# head, and 4x from the pyramid tiling), so the network resolution equals 64 x grid only when
+# the ViT patch is 16 px.
+REQUIRED_PATCH_SIZE = 16
+
+
+def _require(condition: bool, name: str, value: Any, allowed: str) -> None:
+    if not condition:
+        raise ValueError(f"{name}={value!r} is invalid; expected {allowed}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ViTConfig:
+    """A plain pre-norm ViT with class token and LayerScale (DINOv2 layout)."""
+
+    embed_dim: int = 1024  # official checkpoint (ViT-L)
+    depth: int = 24  # official checkpoint
+    num_heads: int = 16  # official checkpoint
+    mlp_ratio: float = 4.0  # DINOv2 ViT-L
+    img_size: int = 384  # official checkpoint: the patch size of the pyramid split
+    patch_size: int = REQUIRED_PATCH_SIZE  # official checkpoint (DINOv2's 14 re-shaped to 16)
+    layer_scale_init: float = 1e-5  # DINOv2
+    layernorm_eps: float = 1e-6  # DINOv2
+    qkv_bias: bool = True  # DINOv2
+
+    def __post_init__(self) -> None:
+        _require(self.embed_dim > 0, "embed_dim", self.embed_dim, "a positive integer")
+        _require(self.depth > 0, "depth", self.depth, "a positive integer")
+        _require(
+            self.num_heads > 0 and self.embed_dim % self.num_heads == 0,
+            "num_heads",
+            self.num_heads,
+            f"a positive divisor of embed_dim={self.embed_dim}",
+        )
+        _require(self.mlp_ratio > 0, "mlp_ratio", self.mlp_ratio, "a positive number")
+        _require(
+            self.patch_size == REQUIRED_PATCH_SIZE,
+            "patch_size",
+            self.patch_size,
+            f"{REQUIRED_PATCH_SIZE} (the decoder's upsampling assumes 16 px patches)",
+        )
+        _require(
+            self.img_size > 0 and self.img_size % (8 * self.patch_size) == 0,
+            "img_size",
+            self.img_size,
+            f"a positive multiple of {8 * self.patch_size} so that patch overlaps are whole tokens",
+        )
+
+    @property
+    def grid_size(self) -> int:
+        """Tokens per side of the ViT's patch grid."""
+        return self.img_size // self.patch_size
+
+
+@dataclass(frozen=True, kw_only=True)
+class DepthProConfig:
+    """The whole network: patch, image and FOV encoders, decoder and heads."""
+
+    patch_encoder: ViTConfig = field(default_factory=ViTConfig)
+    image_encoder: ViTConfig = field(default_factory=ViTConfig)
+    fov_encoder: ViTConfig | None = field(default_factory=ViTConfig)
+    use_fov_head: bool = True  # official checkpoint
+    hook_block_ids: tuple[int, int] = (5, 11)  # official: encoder_feature_layer_ids[:2]
+    encoder_feature_dims: tuple[int, int, int, int] = (256, 512, 1024, 1024)  # official
+    decoder_features: int = 256  # official checkpoint
+    head_last_dims: tuple[int, int] = (32, 1)  # hard-coded in the reference factory
+
+    def __post_init__(self) -> None:
+        for name in ("hook_block_ids", "encoder_feature_dims", "head_last_dims"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        for name in ("patch_encoder", "image_encoder", "fov_encoder"):
+            value = getattr(self, name)
+            if isinstance(value, dict):
+                object.__setattr__(self, name, ViTConfig(**value))
+        _require(
+            self.image_encoder.img_size == self.patch_encoder.img_size,
+            "image_encoder.img_size",
+            self.image_encoder.img_size,
+            f"equal to patch_encoder.img_size={self.patch_encoder.img_size}",
+        )
+        if self.fov_encoder is not None:
+            _require(
+                self.fov_encoder.img_size == self.patch_encoder.img_size,
+                "fov_encoder.img_size",
+                self.fov_encoder.img_size,
+                f"equal to patch_encoder.img_size={self.patch_encoder.img_size}",
+            )
+        depth = self.patch_encoder.depth
+        _require(
+            len(self.hook_block_ids) == 2
+            and all(0 <= i < depth for i in self.hook_block_ids)
+            and self.hook_block_ids[0] < self.hook_block_ids[1],
+            "hook_block_ids",
+            self.hook_block_ids,
+            f"two increasing block indices in [0, {depth})",
+        )
+        _require(
+            len(self.encoder_feature_dims) == 4 and all(d > 0 for d in self.encoder_feature_dims),
+            "encoder_feature_dims",
+            self.encoder_feature_dims,
+            "four positive integers",
+        )
+        _require(
+            self.decoder_features > 0 and self.decoder_features % 8 == 0,
+            "decoder_features",
+            self.decoder_features,
+            "a positive multiple of 8 (the FOV head halves it three times)",
+        )
+        _require(
+            self.patch_encoder.grid_size % 4 == 0,
+            "patch_encoder.img_size",
+            self.patch_encoder.img_size,
+            "a multiple of 64 px so the FOV head can reduce the grid by 4",
+        )
+
+    @property
+    def patch_px(self) -> int:
+        """Side of one pyramid patch in pixels (the ViT input size)."""
+        return self.patch_encoder.img_size
+
+    @property
+    def network_resolution(self) -> int:
+        """Side of the square network input: 4 patches wide (1536 for the official model)."""
+        return 4 * self.patch_px
+
+    @property
+    def decoder_dims(self) -> tuple[int, ...]:
+        """Channel counts of the five encoder outputs, as the decoder sees them."""
+        return (self.decoder_features, *self.encoder_feature_dims)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (the inverse of `from_dict`)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DepthProConfig:
+        """Build from `to_dict` output; unknown keys are rejected.
+
+        Raises:
+            ValueError: on unknown keys or invalid values.
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown DepthProConfig keys {unknown}; expected a subset of {sorted(known)}")
+        kwargs = dict(data)
+        vit_fields = {f.name for f in dataclasses.fields(ViTConfig)}
+        for name in ("patch_encoder", "image_encoder", "fov_encoder"):
+            value = kwargs.get(name)
+            if isinstance(value, dict):
+                extra = sorted(set(value) - vit_fields)
+                if extra:
+                    raise ValueError(f"unknown ViTConfig keys {extra} in {name!r}")
+                kwargs[name] = ViTConfig(**value)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_reference_json(cls, data: dict[str, Any]) -> DepthProConfig:
+        """Build from the reference-style JSON of `shared/fixtures/reduced_config.json`.
+
+        That format describes one ViT shared by the three encoders, the four
+        `encoder_feature_layer_ids` (only the first two are hooked) and the decoder widths.
+        """
+        vit = data["vit"]
+        if vit.get("patch_size", REQUIRED_PATCH_SIZE) != REQUIRED_PATCH_SIZE:
+            raise ValueError(f"vit.patch_size={vit['patch_size']!r}; expected {REQUIRED_PATCH_SIZE}")
+        vit_config = ViTConfig(
+            embed_dim=int(vit["embed_dim"]),
+            depth=int(vit["depth"]),
+            num_heads=int(vit["num_heads"]),
+            mlp_ratio=float(vit.get("mlp_ratio", vit.get("mlp_hidden_dim", 0) / vit["embed_dim"])),
+            img_size=int(vit.get("img_size", data.get("patch_resolution", 384))),
+            layernorm_eps=float(vit.get("layernorm_eps", 1e-6)),
+            qkv_bias=bool(vit.get("qkv_bias", True)),
+        )
+        use_fov = bool(data.get("use_fov_head", True))
+        layer_ids = tuple(int(i) for i in data["encoder_feature_layer_ids"])
+        return cls(
+            patch_encoder=vit_config,
+            image_encoder=vit_config,
+            fov_encoder=vit_config if use_fov else None,
+            use_fov_head=use_fov,
+            hook_block_ids=(layer_ids[0], layer_ids[1]),
+            encoder_feature_dims=tuple(int(d) for d in data["encoder_feature_dims"]),
+            decoder_features=int(data["decoder_features"]),
+            head_last_dims=tuple(int(d) for d in data.get("head_last_dims", (32, 1))),
+        )
+
+    @classmethod
+    def from_any_json(cls, data: dict[str, Any]) -> DepthProConfig:
+        """Accept either our `to_dict` form or the reference-style fixture JSON."""
+        if "vit" in data and "encoder_feature_layer_ids" in data:
+            return cls.from_reference_json(data)
+        return cls.from_dict(data)

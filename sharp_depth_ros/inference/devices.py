@@ -1,0 +1,51 @@
+"""Device and precision choices for inference."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def resolve_device(name: str) -> torch.device:
+    """Turn `auto`, `cpu`, `cuda` or `cuda:N` into a device.
+
+    Raises:
+        ValueError: unknown name, or CUDA asked for but not available.
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} requested but CUDA is not available; use cpu or auto")
+        return torch.device(name)
+    raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {name!r}")
+
+
+def validate_precision(precision: str, device: torch.device) -> torch.dtype:
+    """Return the compute dtype for a precision name on a device.
+
+    Raises:
+        ValueError: unknown precision, or fp16 on CPU (about 6x slower than fp32 there; bf16 is
+            the CPU fast path).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+    if precision == "fp16" and device.type == "cpu":
+        raise ValueError("precision fp16 is not supported on CPU (about 6x slower); use bf16 or fp32")
+    return PRECISIONS[precision]
+
+
+@contextlib.contextmanager
+def autocast_for(device: torch.device, dtype: torch.dtype) -> Iterator[None]:
+    """Mixed precision for the network body; a no-op in fp32."""
+    if dtype == torch.float32:
+        yield
+        return
+    with torch.autocast(device_type=device.type, dtype=dtype):
+        yield

@@ -1,0 +1,39 @@
+"""Focal length <-> field of view conversions (pinhole camera, horizontal FOV)."""
+
+from __future__ import annotations
+
+import math
+
+# 35 mm film frame diagonal: EXIF "FocalLengthIn35mmFilm" refers to a 36 x 24 mm frame.
+FILM_35MM_DIAGONAL_MM = math.hypot(36.0, 24.0)
+
+
+def fov_deg_to_focal_px(fov_deg: float, width_px: int) -> float:
+    """Focal length in pixels for a horizontal field of view over `width_px` pixels."""
+    return 0.5 * width_px / math.tan(0.5 * math.radians(fov_deg))
+
+
+def focal_px_to_fov_deg(focal_px: float, width_px: int) -> float:
+    """Horizontal field of view in degrees for a focal length in pixels."""
+    return math.degrees(2.0 * math.atan(0.5 * width_px / focal_px))
+
+
+def f35mm_to_focal_px(focal_35mm: float, width_px: int, height_px: int) -> float:
+    """Convert a 35 mm-equivalent focal length to pixels, along the image diagonal.
+
+    The diagonal convention matches the reference implementation (and makes the result
+    independent of the image's orientation).
+    """
+    return focal_35mm * math.hypot(width_px, height_px) / FILM_35MM_DIAGONAL_MM
+
+
+def validate_focal_px(focal_px: float) -> float:
+    """Return `focal_px` as a float.
+
+    Raises:
+        ValueError: if it is not a finite positive number.
+    """
+    value = float(focal_px)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"focal_px must be a finite positive number of pixels, got {focal_px!r}")
+    return value

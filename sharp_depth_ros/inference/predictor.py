@@ -1,0 +1,213 @@
+"""The predictor: image in, metric depth out. The CLI and the ROS node both call it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from sharp_depth_ros.checkpoints.bundled import DEFAULT_MODEL_NAME, bundled_checkpoint
+from sharp_depth_ros.checkpoints.formats import load_checkpoint
+from sharp_depth_ros.config import DepthProConfig
+from sharp_depth_ros.inference.devices import autocast_for, resolve_device, validate_precision
+from sharp_depth_ros.inference.focal import focal_px_to_fov_deg, validate_focal_px
+from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
+from sharp_depth_ros.model.depth_pro import DepthPro
+from sharp_depth_ros.model.presets import get_preset
+
+LOGGER = logging.getLogger(__name__)
+# Reference infer(): inverse depth is clamped to [1e-4, 1e4] 1/m before inversion.
+MIN_INVERSE_DEPTH = 1e-4
+MAX_INVERSE_DEPTH = 1e4
+
+
+def image_to_unit_float(image: np.ndarray) -> np.ndarray:
+    """Validate an (H, W, 3) RGB image and scale it to float32 in [0, 1].
+
+    uint8 is divided by 255 and uint16 by 65535 (the reference feeds 16-bit values unscaled,
+    which gives garbage); float input must already lie in [0, 1].
+
+    Raises:
+        ValueError: wrong shape, empty image, unsupported dtype or out-of-range floats.
+    """
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
+        shape = getattr(image, "shape", None)
+        raise ValueError(f"expected an RGB image of shape (H, W, 3), got {shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"expected a non-empty image, got shape {image.shape}")
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
+    if image.dtype in (np.float32, np.float64):
+        if not np.isfinite(image).all() or image.min() < 0 or image.max() > 1:
+            raise ValueError("float images must be finite and lie in [0, 1]")
+        return image.astype(np.float32)
+    raise ValueError(f"expected uint8, uint16 or float image data, got {image.dtype}")
+
+
+class DepthPredictor:
+    """Runs Depth Pro on single images and converts its output to metric depth (§3.2)."""
+
+    def __init__(self, model: DepthPro, device: str = "auto", precision: str = "fp32") -> None:
+        """Wrap a network.
+
+        Args:
+            model: the network (moved to `device` and put in eval mode).
+            device: auto, cpu, cuda or cuda:N.
+            precision: fp32, bf16 (CPU fast path and CUDA) or fp16 (CUDA only).
+
+        Raises:
+            ValueError: unavailable device or unsupported precision.
+        """
+        self.device = resolve_device(device)
+        self.precision = precision
+        self.compute_dtype = validate_precision(precision, self.device)
+        self.model = model.to(self.device).eval()
+
+    @property
+    def network_resolution(self) -> int:
+        """Side of the square network input."""
+        return self.model.network_resolution
+
+    @property
+    def has_focal_head(self) -> bool:
+        """Whether the network can estimate the focal length."""
+        return self.model.fov is not None
+
+    @staticmethod
+    def resolve_device(name: str) -> str:
+        """Resolve a device name (auto/cpu/cuda) or raise ValueError; see `devices.resolve_device`."""
+        return str(resolve_device(name))
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        preset: str | None = None,
+        checkpoint: str | Path | None = None,
+        config: str | Path | None = None,
+        device: str = "auto",
+        precision: str = "fp32",
+    ) -> DepthPredictor:
+        """Build a predictor from a checkpoint, a preset, or the shipped default model.
+
+        Args:
+            preset: preset name; its shipped weights are used if the package has them, random
+                weights otherwise (for tests and benchmarks; a warning says so).
+            checkpoint: a checkpoint file (ours or the official format).
+            config: a JSON config file (ours or the reference fixture format), for official
+                checkpoints of a non-default size or for a random-weight network.
+            device: auto, cpu, cuda or cuda:N.
+            precision: fp32, bf16 or fp16 (CUDA only).
+
+        Raises:
+            FileNotFoundError: a named file does not exist.
+            ValueError: a bad config, checkpoint, device or precision (CheckpointError included).
+        """
+        model_config = load_config_file(config) if config is not None else None
+        if checkpoint is None and preset is None and model_config is None:
+            preset = DEFAULT_MODEL_NAME
+        if checkpoint is None and preset is not None:
+            checkpoint = bundled_checkpoint(preset)
+            if checkpoint is None and preset == DEFAULT_MODEL_NAME:
+                raise FileNotFoundError(
+                    f"the default model {DEFAULT_MODEL_NAME!r} is not installed with this package; "
+                    "pass a preset or a checkpoint"
+                )
+        if checkpoint is not None:
+            model = load_checkpoint(checkpoint, config=model_config, preset=preset).model
+        else:
+            model_config = model_config or get_preset(preset)  # type: ignore[arg-type]
+            LOGGER.warning(
+                "no weights for %s: using RANDOM weights (outputs are meaningless)",
+                preset or "the given config",
+            )
+            model = DepthPro(model_config)
+        return cls(model, device=device, precision=precision)
+
+    def _normalised_input(self, image: np.ndarray) -> torch.Tensor:
+        """(H, W, 3) image -> (1, 3, S, S) in [-1, 1] at network resolution."""
+        unit = torch.from_numpy(image_to_unit_float(image)).to(self.device)
+        tensor = (unit.permute(2, 0, 1)[None] - 0.5) / 0.5
+        size = self.network_resolution
+        if tensor.shape[-2:] != (size, size):
+            # As the reference: bilinear, align_corners=False, no antialias, aspect not kept.
+            tensor = F.interpolate(tensor, size=(size, size), mode="bilinear", align_corners=False)
+        return tensor
+
+    @torch.inference_mode()
+    def predict(self, image: np.ndarray, focal_px: float | None = None) -> DepthPrediction:
+        """Predict metric depth for one RGB image.
+
+        Args:
+            image: (H, W, 3) uint8, uint16 or float in [0, 1].
+            focal_px: the camera's horizontal focal length in pixels of this image; when None the
+                FOV head estimates it (and it only runs then).
+
+        Returns:
+            A `DepthPrediction` at the input's size.
+
+        Raises:
+            ValueError: bad image, bad focal length, or no focal length and no FOV head.
+        """
+        if focal_px is not None:
+            focal_px = validate_focal_px(focal_px)
+        elif not self.has_focal_head:
+            raise ValueError("this network has no focal-length head: pass focal_px")
+        height, width = image.shape[:2] if isinstance(image, np.ndarray) else (0, 0)
+        network_input = self._normalised_input(image)
+        with autocast_for(self.device, self.compute_dtype):
+            output = self.model(network_input, run_fov=focal_px is None)
+        canonical = output.canonical_inverse_depth.float()
+        if focal_px is None:
+            # Reference infer(): f = 0.5 W / tan(FOV / 2) in float32, W the ORIGINAL width.
+            fov = output.fov_deg.float()
+            focal_tensor = 0.5 * width / torch.tan(0.5 * torch.deg2rad(fov))
+            estimated_focal = float(focal_tensor[0])
+            inverse_depth = canonical * (width / focal_tensor).view(-1, 1, 1, 1)
+            source = FocalSource.ESTIMATED
+            used_focal = estimated_focal
+        else:
+            # §3.2: D = f_px / (w C)  <=>  inverse depth = C w / f_px.
+            inverse_depth = canonical * (width / focal_px)
+            source = FocalSource.GIVEN
+            used_focal = focal_px
+        if inverse_depth.shape[-2:] != (height, width):
+            inverse_depth = F.interpolate(
+                inverse_depth, size=(height, width), mode="bilinear", align_corners=False
+            )
+        depth = 1.0 / inverse_depth.clamp(MIN_INVERSE_DEPTH, MAX_INVERSE_DEPTH)
+        depth = torch.where(torch.isfinite(inverse_depth), depth, torch.nan)
+        fov_deg = focal_px_to_fov_deg(used_focal, width) if math.isfinite(used_focal) else math.nan
+        return DepthPrediction(
+            depth_m=depth[0, 0].cpu().numpy(),
+            focal_px=used_focal,
+            focal_source=source,
+            fov_deg=fov_deg,
+            canonical_inverse_depth=canonical[0, 0].cpu().numpy(),
+        )
+
+
+def load_config_file(path: str | Path) -> DepthProConfig:
+    """Read a JSON model config (ours or the reference fixture format).
+
+    Raises:
+        FileNotFoundError: missing file.
+        ValueError: not JSON, or not a valid config.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config {path} does not exist")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"config {path} is not valid JSON: {error}") from error
+    try:
+        return DepthProConfig.from_any_json(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"config {path} is not a valid model config: {error}") from error

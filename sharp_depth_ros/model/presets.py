@@ -1,0 +1,54 @@
+"""The preset table: the only place that names model sizes."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sharp_depth_ros.config import DepthProConfig, ViTConfig
+from sharp_depth_ros.model.depth_pro import DepthPro
+
+_VIT_LARGE = ViTConfig()  # DINOv2 ViT-L/16 at 384, as in the official checkpoint
+_VIT_TINY = ViTConfig(embed_dim=32, depth=4, num_heads=2, img_size=128)
+
+PRESETS: dict[str, DepthProConfig] = {
+    # The official layout: three ViT-L/16 encoders, 1536x1536 input, 952 M parameters.
+    "depth-pro": DepthProConfig(
+        patch_encoder=_VIT_LARGE, image_encoder=_VIT_LARGE, fov_encoder=_VIT_LARGE
+    ),
+    # Same structure with tiny widths and a 512x512 input: for tests, well under a second on CPU.
+    "test-tiny": DepthProConfig(
+        patch_encoder=_VIT_TINY,
+        image_encoder=_VIT_TINY,
+        fov_encoder=_VIT_TINY,
+        hook_block_ids=(1, 2),
+        encoder_feature_dims=(16, 24, 32, 32),
+        decoder_features=16,
+        head_last_dims=(8, 1),
+    ),
+}
+
+
+def list_presets() -> list[str]:
+    """Names of the available presets, sorted."""
+    return sorted(PRESETS)
+
+
+def get_preset(name: str) -> DepthProConfig:
+    """Return a preset's config.
+
+    Raises:
+        KeyError: for an unknown name; the message lists the valid ones.
+    """
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown preset {name!r}; valid presets: {', '.join(list_presets())}") from None
+
+
+def create_model(name: str, **overrides: Any) -> DepthPro:
+    """Build a randomly initialised network from a preset, with optional config overrides."""
+    config = get_preset(name)
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
+    return DepthPro(config)
