@@ -157,7 +157,9 @@ class DepthProConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown DepthProConfig keys {unknown}; expected a subset of {sorted(known)}")
+            raise ValueError(
+                f"unknown DepthProConfig keys {unknown}; expected a subset of {sorted(known)}"
+            )
         kwargs = dict(data)
         vit_fields = {f.name for f in dataclasses.fields(ViTConfig)}
         for name in ("patch_encoder", "image_encoder", "fov_encoder"):
@@ -178,7 +180,9 @@ class DepthProConfig:
         """
         vit = data["vit"]
         if vit.get("patch_size", REQUIRED_PATCH_SIZE) != REQUIRED_PATCH_SIZE:
-            raise ValueError(f"vit.patch_size={vit['patch_size']!r}; expected {REQUIRED_PATCH_SIZE}")
+            raise ValueError(
+                f"vit.patch_size={vit['patch_size']!r}; expected {REQUIRED_PATCH_SIZE}"
+            )
         vit_config = ViTConfig(
             embed_dim=int(vit["embed_dim"]),
             depth=int(vit["depth"]),

@@ -20,7 +20,7 @@ from sharp_depth_ros.model.presets import get_preset
 SAFETENSORS_MAGIC_OFFSET = 8  # u64 header length, then the JSON header starting with "{"
 
 
-class CheckpointFormat(str, enum.Enum):
+class CheckpointFormat(enum.StrEnum):
     """Known checkpoint formats."""
 
     NATIVE = "native"  # ours: safetensors + config metadata
@@ -56,7 +56,11 @@ def detect_format(path: str | Path) -> CheckpointFormat:
         raise FileNotFoundError(f"checkpoint {path} does not exist (or is not a file)")
     if _looks_like_safetensors(path):
         metadata = read_metadata(path)
-        return CheckpointFormat.NATIVE if is_native(metadata) else CheckpointFormat.OFFICIAL_SAFETENSORS
+        return (
+            CheckpointFormat.NATIVE
+            if is_native(metadata)
+            else CheckpointFormat.OFFICIAL_SAFETENSORS
+        )
     if zipfile.is_zipfile(path):
         return CheckpointFormat.OFFICIAL_TORCH
     raise CheckpointError(

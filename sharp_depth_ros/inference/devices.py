@@ -22,7 +22,9 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cpu")
     if name == "cuda" or name.startswith("cuda:"):
         if not torch.cuda.is_available():
-            raise ValueError(f"device {name!r} requested but CUDA is not available; use cpu or auto")
+            raise ValueError(
+                f"device {name!r} requested but CUDA is not available; use cpu or auto"
+            )
         return torch.device(name)
     raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {name!r}")
 
@@ -37,7 +39,9 @@ def validate_precision(precision: str, device: torch.device) -> torch.dtype:
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
     if precision == "fp16" and device.type == "cpu":
-        raise ValueError("precision fp16 is not supported on CPU (about 6x slower); use bf16 or fp32")
+        raise ValueError(
+            "precision fp16 is not supported on CPU (about 6x slower); use bf16 or fp32"
+        )
     return PRECISIONS[precision]
 
 

@@ -104,7 +104,9 @@ def list_images(inputs: list[str | Path]) -> list[Path]:
     for item in map(Path, inputs):
         if item.is_dir():
             found.extend(
-                sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+                sorted(
+                    p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                )
             )
         else:
             found.append(item)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 
-class FocalSource(str, enum.Enum):
+class FocalSource(enum.StrEnum):
     """Where the focal length used for the metric conversion came from."""
 
     GIVEN = "given"  # passed by the caller (CameraInfo, EXIF, --focal-px)

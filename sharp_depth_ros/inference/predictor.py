@@ -82,7 +82,7 @@ class DepthPredictor:
 
     @staticmethod
     def resolve_device(name: str) -> str:
-        """Resolve a device name (auto/cpu/cuda) or raise ValueError; see `devices.resolve_device`."""
+        """Resolve auto/cpu/cuda to a device string, or raise ValueError."""
         return str(resolve_device(name))
 
     @classmethod

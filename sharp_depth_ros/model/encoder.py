@@ -1,4 +1,4 @@
-"""Multi-resolution patch encoder (paper §3.1): one ViT shared by overlapping patches at three scales.
+"""Multi-resolution patch encoder (§3.1): one ViT shared by overlapping patches at 3 scales.
 
 The input (network resolution S = 4P, P the patch size) becomes a pyramid S, S/2, S/4. Level 0 is
 cut into 5x5 patches overlapping by 25 %, level 1 into 3x3 overlapping by 50 %, level 2 is one

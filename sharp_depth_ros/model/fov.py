@@ -21,7 +21,10 @@ class FovHead(nn.Module):
     def __init__(self, num_features: int, encoder_config: ViTConfig | None, grid_size: int) -> None:
         super().__init__()
         half, quarter, eighth = num_features // 2, num_features // 4, num_features // 8
-        downsample = [nn.Conv2d(num_features, half, kernel_size=3, stride=2, padding=1), nn.ReLU(True)]
+        downsample = [
+            nn.Conv2d(num_features, half, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(True),
+        ]
         # The last convolution covers the whole remaining grid (6x6 for the official model).
         head = [
             nn.Conv2d(half, quarter, kernel_size=3, stride=2, padding=1),

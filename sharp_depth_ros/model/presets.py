@@ -43,7 +43,9 @@ def get_preset(name: str) -> DepthProConfig:
     try:
         return PRESETS[name]
     except KeyError:
-        raise KeyError(f"unknown preset {name!r}; valid presets: {', '.join(list_presets())}") from None
+        raise KeyError(
+            f"unknown preset {name!r}; valid presets: {', '.join(list_presets())}"
+        ) from None
 
 
 def create_model(name: str, **overrides: Any) -> DepthPro:

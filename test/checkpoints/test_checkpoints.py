@@ -1,0 +1,129 @@
+"""Checkpoint loading: strict keys and shapes, safe formats, native round trip."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from sharp_depth_ros.checkpoints import (
+    CheckpointError,
+    CheckpointFormat,
+    detect_format,
+    load_checkpoint,
+    native_to_official,
+    official_to_native,
+    save_native,
+)
+from sharp_depth_ros.model import create_model, get_preset
+
+
+@pytest.fixture(scope="module")
+def tiny_state_dict():
+    torch.manual_seed(0)
+    return create_model("test-tiny").state_dict()
+
+
+def _save_official(state_dict, path):
+    torch.save(collections.OrderedDict(native_to_official(state_dict)), path)
+    return path
+
+
+def test_official_pt_is_detected_and_loads_exactly(tmp_path, tiny_state_dict):
+    path = _save_official(tiny_state_dict, tmp_path / "depth_pro.pt")
+    assert detect_format(path) is CheckpointFormat.OFFICIAL_TORCH
+    loaded = load_checkpoint(path, preset="test-tiny")
+    for key, value in loaded.model.state_dict().items():
+        assert torch.equal(value, tiny_state_dict[key].half().float()), key
+
+
+def test_missing_key_is_named(tmp_path, tiny_state_dict):
+    broken = dict(tiny_state_dict)
+    del broken["head.0.bias"]
+    path = _save_official(broken, tmp_path / "missing.pt")
+    with pytest.raises(CheckpointError, match=r"missing keys \[head\.0\.bias\]"):
+        load_checkpoint(path, preset="test-tiny")
+
+
+def test_unexpected_key_is_named(tmp_path, tiny_state_dict):
+    broken = dict(tiny_state_dict)
+    broken["head.9.weight"] = torch.zeros(1)
+    path = _save_official(broken, tmp_path / "extra.pt")
+    with pytest.raises(CheckpointError, match=r"unexpected keys \[head\.9\.weight\]"):
+        load_checkpoint(path, preset="test-tiny")
+
+
+def test_shape_mismatch_is_named_with_both_shapes(tmp_path, tiny_state_dict):
+    broken = dict(tiny_state_dict)
+    broken["head.0.bias"] = torch.zeros(3)
+    path = _save_official(broken, tmp_path / "shape.pt")
+    with pytest.raises(
+        CheckpointError, match=r"head\.0\.bias: checkpoint \(3,\) vs network \(8,\)"
+    ):
+        load_checkpoint(path, preset="test-tiny")
+
+
+def test_wrong_size_official_checkpoint_says_to_pass_a_config(tmp_path, tiny_state_dict):
+    path = _save_official(tiny_state_dict, tmp_path / "depth_pro.pt")
+    other = dataclasses.replace(get_preset("test-tiny"), encoder_feature_dims=(16, 24, 32, 48))
+    with pytest.raises(CheckpointError, match="--config"):
+        load_checkpoint(path, config=other)
+    with pytest.raises(CheckpointError, match="--config"):
+        load_checkpoint(path)  # defaults to the official depth-pro layout, which does not fit
+
+
+class _RunsCodeWhenUnpickled:
+    def __reduce__(self):
+        return (print, ("arbitrary code ran while loading",))
+
+
+def test_pickled_code_is_refused_not_run(tmp_path, capsys):
+    path = tmp_path / "evil.pt"
+    payload = {"encoder.patch_encoder.cls_token": torch.zeros(1), "x": _RunsCodeWhenUnpickled()}
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="cannot read"):
+        load_checkpoint(path, preset="test-tiny")
+    assert "arbitrary code ran" not in capsys.readouterr().out
+
+
+def test_missing_and_garbage_files_have_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_checkpoint(tmp_path / "nope.pt")
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\x00\x01 definitely not a checkpoint")
+    with pytest.raises(CheckpointError, match="neither a safetensors file nor"):
+        load_checkpoint(garbage)
+
+
+def test_native_round_trip_is_exact_and_carries_the_config(tmp_path):
+    torch.manual_seed(1)
+    model = create_model("test-tiny").eval()
+    path = save_native(model, tmp_path / "tiny.safetensors", model.config, preset="test-tiny")
+    assert detect_format(path) is CheckpointFormat.NATIVE
+    loaded = load_checkpoint(path)
+    assert loaded.preset == "test-tiny"
+    assert loaded.model.config == model.config
+    x = torch.randn(1, 3, 512, 512)
+    with torch.no_grad():
+        a, b = model(x), loaded.model(x)
+    assert torch.equal(a.canonical_inverse_depth, b.canonical_inverse_depth)
+    assert torch.equal(a.fov_deg, b.fov_deg)
+
+
+def test_official_safetensors_needs_no_pickle(tmp_path, tiny_state_dict):
+    path = tmp_path / "official.safetensors"
+    save_file({k: v.contiguous() for k, v in tiny_state_dict.items()}, str(path))
+    assert detect_format(path) is CheckpointFormat.OFFICIAL_SAFETENSORS
+    assert load_checkpoint(path, preset="test-tiny").preset == "test-tiny"
+
+
+def test_converters_round_trip_and_strip_wrapper_prefixes(tiny_state_dict):
+    wrapped = {f"module.{k}": v for k, v in native_to_official(tiny_state_dict).items()}
+    back = official_to_native(wrapped)
+    assert set(back) == set(tiny_state_dict)
+    for key, value in back.items():
+        assert value.dtype == torch.float32
+        assert torch.equal(value, tiny_state_dict[key].half().float())

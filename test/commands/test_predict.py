@@ -1,0 +1,103 @@
+"""`sharp-depth predict` end to end, with the reference fixtures."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from sharp_depth_ros.cli import main
+from sharp_depth_ros.inference.outputs import depth_to_png_mm
+
+SIGNIFICANT_INVERSE_DEPTH = 0.05
+
+
+@pytest.fixture(scope="module")
+def reference(fixtures_dir):
+    return np.load(fixtures_dir / "reduced_model_outputs.npz")
+
+
+@pytest.fixture()
+def inputs(tmp_path, reference):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "caseB.png"), reference["imageB_uint8"][:, :, ::-1])
+    (folder / "broken.png").write_text("not an image")
+    return folder
+
+
+def _model_args(fixtures_dir):
+    return [
+        "--checkpoint",
+        str(fixtures_dir / "reduced_depth_pro_fp16.pt"),
+        "--config",
+        str(fixtures_dir / "reduced_config.json"),
+        "--device",
+        "cpu",
+    ]
+
+
+def _assert_depth_matches(depth, expected, focal_px, width=640):
+    significant = float(focal_px) / (width * expected) > SIGNIFICANT_INVERSE_DEPTH
+    np.testing.assert_allclose(depth[significant], expected[significant], rtol=1e-4)
+
+
+def test_predict_reproduces_the_reference_and_reports_failures(
+    fixtures_dir, reference, inputs, tmp_path, capsys
+):
+    out = tmp_path / "out"
+    code = main(["predict", str(inputs), "--out", str(out), *_model_args(fixtures_dir)])
+    assert code == 1  # one unreadable image
+    assert "broken.png" in capsys.readouterr().err
+    saved = np.load(out / "caseB.npz")
+    assert float(saved["fov_deg"]) == pytest.approx(float(reference["B_fov_deg"]), rel=1e-5)
+    assert float(saved["focal_px"]) == pytest.approx(float(reference["B_focallength_px"]), rel=1e-5)
+    _assert_depth_matches(saved["depth"], reference["B_depth"], reference["B_focallength_px"])
+    png = cv2.imread(str(out / "caseB_depth.png"), cv2.IMREAD_UNCHANGED)
+    assert png.dtype == np.uint16
+    np.testing.assert_array_equal(png, depth_to_png_mm(saved["depth"]))
+    vis = cv2.imread(str(out / "caseB_vis.png"))
+    assert vis.shape == (480, 640, 3)
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]  # atomic writes leave no temp files
+
+
+def test_given_focal_reproduces_case_c(fixtures_dir, reference, inputs, tmp_path):
+    out = tmp_path / "out"
+    focal = float(reference["C_focallength_px"])
+    code = main(
+        [
+            "predict",
+            str(inputs / "caseB.png"),
+            "--out",
+            str(out),
+            "--focal-px",
+            str(focal),
+            *_model_args(fixtures_dir),
+        ]
+    )
+    assert code == 0
+    saved = np.load(out / "caseB.npz")
+    assert str(saved["focal_source"]) == "given"
+    _assert_depth_matches(saved["depth"], reference["C_depth"], focal)
+
+
+def test_depth_png_marks_invalid_and_out_of_range_pixels_zero():
+    depth = np.array([[1.2345, np.nan, 70.0, 1e4]], np.float32)
+    np.testing.assert_array_equal(depth_to_png_mm(depth), [[1234, 0, 0, 0]])
+
+
+def test_bad_checkpoint_is_one_line_error(tmp_path, capsys):
+    (tmp_path / "a.png").write_bytes(cv2.imencode(".png", np.zeros((8, 8, 3), np.uint8))[1])
+    code = main(
+        [
+            "predict",
+            str(tmp_path / "a.png"),
+            "--out",
+            str(tmp_path / "o"),
+            "--checkpoint",
+            str(tmp_path / "missing.pt"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing.pt does not exist" in err[0]

@@ -1,0 +1,133 @@
+"""The predictor: input handling, focal policy, metric conversion, precisions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from sharp_depth_ros.inference import DepthPredictor, FocalSource
+from sharp_depth_ros.inference.focal import (
+    f35mm_to_focal_px,
+    focal_px_to_fov_deg,
+    fov_deg_to_focal_px,
+)
+from sharp_depth_ros.model import create_model
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    torch.manual_seed(0)
+    return DepthPredictor(create_model("test-tiny"), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def image():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, size=(48, 64, 3), dtype=np.uint8)
+
+
+def test_output_has_the_input_size_and_is_finite_metric_depth(predictor, image):
+    prediction = predictor.predict(image, focal_px=50.0)
+    assert prediction.depth_m.shape == (48, 64)
+    assert prediction.depth_m.dtype == np.float32
+    assert np.isfinite(prediction.depth_m).all()
+    assert (prediction.depth_m >= 1e-4).all() and (prediction.depth_m <= 1e4).all()
+    assert prediction.canonical_inverse_depth.shape == (512, 512)
+
+
+def test_depth_is_proportional_to_the_focal_length(predictor, image):
+    # §3.2: D = f_px / (w C). Where the clamp is inactive, doubling f doubles depth.
+    a = predictor.predict(image, focal_px=40.0).depth_m
+    b = predictor.predict(image, focal_px=80.0).depth_m
+    inside = (a > 1e-3) & (b < 1e3)
+    np.testing.assert_allclose(b[inside], 2 * a[inside], rtol=1e-5)
+
+
+def test_estimated_focal_matches_the_reported_fov(predictor, image):
+    prediction = predictor.predict(image)
+    assert prediction.focal_source is FocalSource.ESTIMATED
+    assert prediction.fov_deg == pytest.approx(
+        focal_px_to_fov_deg(prediction.focal_px, image.shape[1]), rel=1e-9
+    )
+
+
+def test_uint16_images_are_rescaled_not_fed_raw(predictor, image):
+    eight_bit = predictor.predict(image, focal_px=50.0).depth_m
+    sixteen_bit = predictor.predict(image.astype(np.uint16) * 257, focal_px=50.0).depth_m
+    np.testing.assert_allclose(sixteen_bit, eight_bit, rtol=1e-5)
+
+
+@pytest.mark.parametrize("focal", [0.0, -3.0, math.nan, math.inf])
+def test_invalid_focal_lengths_are_refused(predictor, image, focal):
+    with pytest.raises(ValueError, match="focal_px must be a finite positive"):
+        predictor.predict(image, focal_px=focal)
+
+
+def test_python_and_numpy_focal_types_are_accepted(predictor, image):
+    a = predictor.predict(image, focal_px=50).depth_m
+    b = predictor.predict(image, focal_px=np.float64(50.0)).depth_m
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((4, 4), np.uint8),
+        np.zeros((4, 4, 4), np.uint8),
+        np.zeros((0, 4, 3), np.uint8),
+        np.zeros((4, 4, 3), np.int32),
+        np.full((4, 4, 3), 2.0, np.float32),
+    ],
+)
+def test_bad_images_raise_value_errors(predictor, bad):
+    with pytest.raises(ValueError, match="expected|must"):
+        predictor.predict(bad, focal_px=10.0)
+
+
+def test_fp16_on_cpu_is_refused_with_advice():
+    with pytest.raises(ValueError, match="use bf16 or fp32"):
+        DepthPredictor(create_model("test-tiny"), device="cpu", precision="fp16")
+
+
+def test_cuda_without_cuda_is_refused():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        DepthPredictor(create_model("test-tiny"), device="cuda")
+
+
+def test_bf16_on_cpu_stays_close_to_fp32(image):
+    torch.manual_seed(0)
+    model = create_model("test-tiny")
+    fp32 = DepthPredictor(model, device="cpu").predict(image, focal_px=50.0).depth_m
+    bf16 = DepthPredictor(model, device="cpu", precision="bf16").predict(image, focal_px=50.0)
+    assert bf16.depth_m.dtype == np.float32 and np.isfinite(bf16.depth_m).all()
+    relative = np.abs(bf16.depth_m - fp32) / fp32
+    assert np.median(relative) < 0.02
+
+
+def test_non_finite_network_output_becomes_nan(image, monkeypatch):
+    torch.manual_seed(0)
+    model = create_model("test-tiny")
+    with torch.no_grad():
+        model.head[4].bias.fill_(math.nan)
+    prediction = DepthPredictor(model, device="cpu").predict(image, focal_px=50.0)
+    assert np.isnan(prediction.depth_m).all()
+
+
+def test_focal_conversions_are_inverse_and_match_the_exif_convention():
+    assert fov_deg_to_focal_px(focal_px_to_fov_deg(500.0, 640), 640) == pytest.approx(500.0)
+    assert fov_deg_to_focal_px(90.0, 640) == pytest.approx(320.0)
+    # Reference fixture case C: 26 mm at 640x480 -> 480.740 px (diagonal convention).
+    assert f35mm_to_focal_px(26.0, 640, 480) == pytest.approx(480.740, abs=1e-3)
+
+
+def test_default_model_missing_gives_an_actionable_error(monkeypatch):
+    import sharp_depth_ros.inference.predictor as predictor_module
+
+    monkeypatch.setattr(predictor_module, "bundled_checkpoint", lambda name: None)
+    with pytest.raises(FileNotFoundError, match="pass a preset or a checkpoint"):
+        DepthPredictor.from_pretrained(device="cpu")
