@@ -1,0 +1,336 @@
+"""The `sharp_depth` node: camera image in, metric depth, its CameraInfo and a point cloud out.
+
+Topics (relative, so namespaces and remaps work): subscribes `image` (or `image/compressed`) and
+`camera_info`; publishes `depth` (32FC1 metres, REP 118), `depth/camera_info`, `points` (optical
+frame, REP 103) and `/diagnostics`. Inference runs in a worker thread on the newest frame only.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
+
+from sharp_depth_ros.ros import conversions
+from sharp_depth_ros.ros.camera_info import (
+    Intrinsics,
+    intrinsics_from_camera_info,
+    intrinsics_from_focal,
+    make_camera_info,
+)
+from sharp_depth_ros.ros.diagnostics import LatencyStats, RateMeter, build_diagnostics
+from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
+from sharp_depth_ros.ros.model_loading import load_predictor
+from sharp_depth_ros.ros.parameters import (
+    PARAM_SPECS,
+    SPECS_BY_NAME,
+    NodeParams,
+    coerce,
+    descriptor,
+)
+from sharp_depth_ros.ros.point_cloud import depth_to_cloud
+
+LOG_THROTTLE_S = 5.0  # one line per problem kind per 5 s: a bad stream must not flood the log
+
+
+@dataclass(frozen=True)
+class _Frame:
+    msg: Image | CompressedImage
+    received_s: float  # time.monotonic() at arrival
+
+
+class DepthNode(Node):
+    """ROS 2 wrapper around `DepthPredictor`; never repeats the predictor's logic.
+
+    Args:
+        predictor: anything with `predict(rgb, focal_px) -> DepthPrediction` and `device`;
+            when None it is loaded from the model parameters (see `model_loading`).
+        node_name: the node name.
+    """
+
+    def __init__(self, predictor: object | None = None, node_name: str = "sharp_depth") -> None:
+        super().__init__(node_name)
+        for spec in PARAM_SPECS:
+            self.declare_parameter(spec.name, spec.default, descriptor(spec))
+        # Raises ValueError (e.g. min_depth >= max_depth) before anything is started.
+        self.params = NodeParams(
+            **{s.name: coerce(s, self.get_parameter(s.name).value) for s in PARAM_SPECS}
+        )
+        self.predictor = predictor if predictor is not None else load_predictor(self.params, self)
+        self.focal_policy = FocalPolicy(
+            self.params.focal_source, self.params.fixed_focal_px, self.params.focal_smoothing
+        )
+        self._camera_info: CameraInfo | None = None
+        self._camera: Intrinsics | None = None
+        self._source_in_use: FocalSourceInUse | None = None
+        self._last_focal_px = math.nan
+        self._last_log_s: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_depth_s = 0.0
+        self._next_points_s = 0.0
+        self.input_rate, self.depth_rate, self.points_rate = RateMeter(), RateMeter(), RateMeter()
+        self.inference_s, self.latency_s, self.overhead_s = (LatencyStats() for _ in range(3))
+        self.skipped_bad = 0
+        self._create_topics()
+        from sharp_depth_ros.ros.worker import LatestFrameWorker
+
+        self.worker: LatestFrameWorker[_Frame] = LatestFrameWorker(
+            self._process, on_error=lambda error: self._warn("process", f"frame failed: {error}")
+        )
+        self.add_on_set_parameters_callback(self._validate_parameters)
+        self.add_post_set_parameters_callback(self._apply_parameters)
+        self.create_timer(self.params.diagnostics_period_s, self._publish_diagnostics)
+        self.get_logger().info(
+            f"ready on {getattr(self.predictor, 'device', '?')}: subscribed to "
+            f"{self._image_sub.topic_name} and {self._info_sub.topic_name}"
+        )
+
+    # ---- set-up -----------------------------------------------------------------------------
+    def _qos(self, reliability: str) -> QoSProfile:
+        return QoSProfile(
+            history=HistoryPolicy.KEEP_LAST,
+            depth=self.params.qos_depth,
+            reliability=ReliabilityPolicy.RELIABLE
+            if reliability == "reliable"
+            else ReliabilityPolicy.BEST_EFFORT,
+        )
+
+    def _create_topics(self) -> None:
+        qos_in, qos_out = (
+            self._qos(self.params.input_reliability),
+            self._qos(self.params.output_reliability),
+        )
+        if self.params.use_compressed:
+            self._image_sub = self.create_subscription(
+                CompressedImage, "image/compressed", self._on_image, qos_in
+            )
+        else:
+            self._image_sub = self.create_subscription(Image, "image", self._on_image, qos_in)
+        self._info_sub = self.create_subscription(
+            CameraInfo, "camera_info", self._on_camera_info, qos_in
+        )
+        self.depth_pub = self.create_publisher(Image, "depth", qos_out)
+        self.depth_info_pub = self.create_publisher(CameraInfo, "depth/camera_info", qos_out)
+        self.points_pub = self.create_publisher(PointCloud2, "points", qos_out)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+
+    def _warn(self, key: str, message: str) -> None:
+        """Log a warning at most once per LOG_THROTTLE_S for each problem kind."""
+        now_s = time.monotonic()
+        with self._lock:
+            if now_s - self._last_log_s.get(key, -math.inf) < LOG_THROTTLE_S:
+                return
+            self._last_log_s[key] = now_s
+        self.get_logger().warning(message)
+
+    # ---- callbacks (executor thread): cheap, never block --------------------------------------
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        try:
+            intrinsics = intrinsics_from_camera_info(msg)
+        except ValueError as error:
+            self._warn("camera_info", f"ignoring CameraInfo: {error}")
+            return
+        with self._lock:
+            self._camera_info, self._camera = msg, intrinsics
+
+    def _on_image(self, msg: Image | CompressedImage) -> None:
+        now_s = time.monotonic()
+        self.input_rate.tick(now_s)
+        with self._lock:
+            if now_s < self._next_depth_s:  # depth_rate_hz cap: skip before any work
+                return
+            rate_hz = self.params.depth_rate_hz
+            self._next_depth_s = now_s + 1.0 / rate_hz if rate_hz > 0 else 0.0
+        self.worker.submit(_Frame(msg, now_s))
+
+    # ---- worker thread ------------------------------------------------------------------------
+    def _process(self, frame: _Frame) -> None:
+        start_s = time.monotonic()
+        params = self.params
+        try:
+            if isinstance(frame.msg, CompressedImage):
+                rgb = conversions.compressed_to_rgb(frame.msg, max_side_px=params.max_image_side_px)
+            else:
+                rgb = conversions.image_to_rgb(frame.msg, max_side_px=params.max_image_side_px)
+        except ValueError as error:
+            self.skipped_bad += 1
+            self._warn("image", f"skipping image: {error}")
+            return
+        height, width = rgb.shape[:2]
+        with self._lock:
+            camera, camera_info = self._camera, self._camera_info
+        try:
+            if camera is not None:
+                camera = camera.scaled_to(width, height)
+            decision = self.focal_policy.decide(width, height, camera)
+        except (ValueError, LookupError) as error:
+            self.skipped_bad += 1
+            self._warn("focal", f"skipping image: {error}")
+            return
+        inference_start_s = time.monotonic()
+        prediction = self.predictor.predict(rgb, decision.focal_px)
+        inference_end_s = time.monotonic()
+        depth_m = np.asarray(prediction.depth_m, dtype=np.float32)
+        intrinsics = decision.intrinsics
+        if intrinsics is None:
+            try:
+                focal_px = self.focal_policy.smooth(float(prediction.focal_px), width)
+            except ValueError as error:
+                self.skipped_bad += 1
+                self._warn("estimate", f"skipping image: {error}")
+                return
+            # §3.2: depth is proportional to the focal length, so rescale to the smoothed value.
+            depth_m = depth_m * np.float32(focal_px / float(prediction.focal_px))
+            intrinsics = intrinsics_from_focal(focal_px, width, height)
+        # Anything non-finite or non-positive is published as NaN (REP 118: invalid), never as a
+        # number that a costmap would trust.
+        with np.errstate(invalid="ignore"):
+            depth_m = np.where(depth_m > 0, depth_m, np.float32(np.nan))
+        self._note_source(decision.source, intrinsics.fx_px)
+        self._publish(frame, depth_m, rgb, intrinsics, camera_info)
+        end_s = time.monotonic()
+        self.inference_s.add(inference_end_s - inference_start_s)
+        self.overhead_s.add((end_s - start_s) - (inference_end_s - inference_start_s))
+        self.latency_s.add(end_s - frame.received_s)
+
+    def _publish(
+        self,
+        frame: _Frame,
+        depth_m: np.ndarray,
+        rgb: np.ndarray,
+        intrinsics: Intrinsics,
+        camera_info: CameraInfo | None,
+    ) -> None:
+        params = self.params
+        header = frame.msg.header
+        self.depth_pub.publish(conversions.depth_to_image(depth_m, header))
+        source_info = camera_info if self._source_in_use is FocalSourceInUse.CAMERA_INFO else None
+        self.depth_info_pub.publish(make_camera_info(intrinsics, header, source_info))
+        self.depth_rate.tick()
+        now_s = time.monotonic()
+        if not params.publish_points or now_s < self._next_points_s:
+            return
+        rate_hz = params.points_rate_hz
+        self._next_points_s = now_s + 1.0 / rate_hz if rate_hz > 0 else 0.0
+        cloud = depth_to_cloud(
+            depth_m,
+            intrinsics,
+            header,
+            stride=params.points_stride,
+            min_depth_m=params.min_depth,
+            max_depth_m=params.max_depth,
+            rgb=rgb if params.points_colour else None,
+            organised=params.points_organised,
+        )
+        self.points_pub.publish(cloud)
+        self.points_rate.tick()
+
+    def _note_source(self, source: FocalSourceInUse, focal_px: float) -> None:
+        """Log the focal source once each time it changes."""
+        if source is not self._source_in_use:
+            self.get_logger().info(f"focal length source: {source.value} ({focal_px:.1f} px)")
+        self._source_in_use, self._last_focal_px = source, focal_px
+
+    # ---- parameters ---------------------------------------------------------------------------
+    def _changes(self, parameters: list[Parameter]) -> dict[str, object]:
+        return {
+            p.name: coerce(SPECS_BY_NAME[p.name], p.value)
+            for p in parameters
+            if p.name in SPECS_BY_NAME
+        }
+
+    def _validate_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
+        try:
+            self.params.replace(**self._changes(parameters))
+        except (ValueError, TypeError) as error:
+            return SetParametersResult(successful=False, reason=str(error))
+        return SetParametersResult(successful=True)
+
+    def _apply_parameters(self, parameters: list[Parameter]) -> None:
+        changes = self._changes(parameters)
+        self.params = self.params.replace(**changes)
+        if {"focal_source", "fixed_focal_px", "focal_smoothing"} & changes.keys():
+            self.focal_policy = FocalPolicy(
+                self.params.focal_source, self.params.fixed_focal_px, self.params.focal_smoothing
+            )
+        with self._lock:
+            self._next_depth_s = self._next_points_s = 0.0
+        self.get_logger().info(f"parameters updated: {changes}")
+
+    # ---- diagnostics --------------------------------------------------------------------------
+    def diagnostics_values(self) -> dict[str, object]:
+        """Current statistics, as published on /diagnostics."""
+        inference_median_ms, inference_p95_ms = self.inference_s.summary_ms()
+        latency_median_ms, latency_p95_ms = self.latency_s.summary_ms()
+        overhead_median_ms, _ = self.overhead_s.summary_ms()
+        return {
+            "input_rate_hz": self.input_rate.rate_hz(),
+            "depth_rate_hz": self.depth_rate.rate_hz(),
+            "points_rate_hz": self.points_rate.rate_hz(),
+            "inference_median_ms": inference_median_ms,
+            "inference_p95_ms": inference_p95_ms,
+            "latency_median_ms": latency_median_ms,
+            "latency_p95_ms": latency_p95_ms,
+            "overhead_median_ms": overhead_median_ms,
+            "frames_in": self.input_rate.count,
+            "frames_out": self.depth_rate.count,
+            "dropped_frames": self.worker.dropped,
+            "skipped_bad_input": self.skipped_bad,
+            "focal_source": self._source_in_use.value if self._source_in_use else "none yet",
+            "focal_px": self._last_focal_px,
+            "device": str(getattr(self.predictor, "device", "?")),
+        }
+
+    def _publish_diagnostics(self) -> None:
+        values = self.diagnostics_values()
+        header = conversions.Header(stamp=self.get_clock().now().to_msg())
+        name = f"{self.get_fully_qualified_name()}: depth"
+        self.diagnostics_pub.publish(build_diagnostics(header, name, str(values["device"]), values))
+
+    def destroy_node(self) -> None:
+        """Stop the worker before the publishers go away."""
+        self.worker.stop()
+        super().destroy_node()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `depth_node` / `python -m sharp_depth_ros.ros.node`.
+
+    Returns:
+        0 on a clean shutdown, 1 when start-up fails (bad parameter, model or checkpoint).
+    """
+    rclpy.init(args=argv if argv is not None else sys.argv)
+    node = None
+    try:
+        try:
+            node = DepthNode()
+        except (ValueError, FileNotFoundError, KeyError, RuntimeError) as error:
+            message = str(error.args[0]) if isinstance(error, KeyError) else str(error)
+            rclpy.logging.get_logger("sharp_depth").fatal(f"start-up failed: {message}")
+            return 1
+        rclpy.spin(node)
+    except KeyboardInterrupt:
+        pass
+    except rclpy.executors.ExternalShutdownException:
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""ROS test fixtures: an isolated DDS domain, tiny checkpoints, the node in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Isolate concurrent test sessions on this machine: own domain, localhost only. Set before rclpy
+# creates a context, for this process and (through os.environ) for the node subprocesses.
+os.environ["ROS_DOMAIN_ID"] = str(os.getpid() % 100 + 1)
+os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+
+FOV_DEG = 60.0  # the FOV head of the test checkpoint always says this
+
+
+def make_checkpoint(
+    path: Path, *, fov_deg: float | None = FOV_DEG, nan_depth: bool = False
+) -> Path:
+    """A test-tiny checkpoint with a constant FOV head (random weights give nonsense focal lengths)
+    or a depth head that outputs NaN (the non-finite model case)."""
+    import torch
+
+    from sharp_depth_ros.checkpoints.native import save_native
+    from sharp_depth_ros.model import create_model
+    from sharp_depth_ros.model.presets import get_preset
+
+    torch.manual_seed(0)
+    model = create_model("test-tiny")
+    with torch.no_grad():
+        last_fov = model.fov.head[-1]
+        last_fov.weight.zero_()
+        last_fov.bias.fill_(fov_deg)
+        if nan_depth:
+            for parameter in model.parameters():
+                parameter.fill_(float("nan"))
+    return save_native(model, path, get_preset("test-tiny"), preset="test-tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny_fov60.safetensors")
+
+
+@pytest.fixture(scope="session")
+def nan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny_nan.safetensors", nan_depth=True)
+
+
+class NodeProcess:
+    """The depth node in its own process; stdout+stderr go to a log file."""
+
+    def __init__(self, params: dict[str, object], log_path: Path) -> None:
+        args = [sys.executable, "-m", "sharp_depth_ros.ros.node", "--ros-args"]
+        for key, value in params.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            args += ["-p", f"{key}:={text}"]
+        self.log_path = log_path
+        self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        env = dict(os.environ, PYTHONUNBUFFERED="1", RCUTILS_LOGGING_BUFFERED_STREAM="0")
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def wait(self, timeout_s: float) -> int:
+        return self.process.wait(timeout_s)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self._log.close()
+
+
+@pytest.fixture
+def start_node(tmp_path: Path) -> Iterator:
+    """Factory: start_node(params) -> NodeProcess; every node is stopped at teardown."""
+    started: list[NodeProcess] = []
+
+    def start(params: dict[str, object], name: str = "node") -> NodeProcess:
+        node = NodeProcess(params, tmp_path / f"{name}_{len(started)}.log")
+        started.append(node)
+        return node
+
+    yield start
+    for node in started:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def rclpy_context() -> Iterator[None]:
+    import rclpy
+
+    rclpy.init()
+    yield
+    rclpy.shutdown()
+
+
+def wait_for_log(node: NodeProcess, text: str, timeout_s: float) -> bool:
+    deadline_s = time.monotonic() + timeout_s
+    while time.monotonic() < deadline_s:
+        if text in node.log():
+            return True
+        time.sleep(0.05)
+    return False
