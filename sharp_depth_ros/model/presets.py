@@ -10,11 +10,25 @@ from sharp_depth_ros.model.depth_pro import DepthPro
 
 _VIT_LARGE = ViTConfig()  # DINOv2 ViT-L/16 at 384, as in the official checkpoint
 _VIT_TINY = ViTConfig(embed_dim=32, depth=4, num_heads=2, img_size=128)
+# The shipped default: ViT-Ti-like width (192, 3 heads) at 128 px patches, so a 512x512 network
+# input still gets the full 35-patch pyramid while a CPU frame stays well under a second.
+_VIT_SMALL = ViTConfig(embed_dim=192, depth=8, num_heads=3, img_size=128)
+_VIT_SMALL_FOV = ViTConfig(embed_dim=128, depth=4, num_heads=2, img_size=128)
 
 PRESETS: dict[str, DepthProConfig] = {
     # The official layout: three ViT-L/16 encoders, 1536x1536 input, 952 M parameters.
     "depth-pro": DepthProConfig(
         patch_encoder=_VIT_LARGE, image_encoder=_VIT_LARGE, fov_encoder=_VIT_LARGE
+    ),
+    # The small default model this package trains and ships (see docs/default-model.md).
+    "sharp-small": DepthProConfig(
+        patch_encoder=_VIT_SMALL,
+        image_encoder=_VIT_SMALL,
+        fov_encoder=_VIT_SMALL_FOV,
+        hook_block_ids=(2, 5),
+        encoder_feature_dims=(48, 96, 192, 192),
+        decoder_features=64,
+        head_last_dims=(32, 1),
     ),
     # Same structure with tiny widths and a 512x512 input: for tests, well under a second on CPU.
     "test-tiny": DepthProConfig(
