@@ -124,9 +124,11 @@ def _markdown(results: list[dict], meta: dict) -> str:
     date = datetime.date.today().isoformat()
     lines = [
         f"\n### bench_model: {meta['preset']} on {meta['device']}, {meta['image_size']}px "
-        f"({date}, torch {meta['torch']}, {meta['threads']} threads, build {meta['build_s']:.1f} s)\n",
+        f"({date}, torch {meta['torch']}, {meta['threads']} threads, "
+        f"build {meta['build_s']:.1f} s)\n",
         f"Command: `{meta['command']}`\n",
-        "| precision | median s | p95 s | peak MB | median rel. diff | p99 rel. diff | max rel. diff |",
+        "| precision | median s | p95 s | peak MB | median rel. diff | p99 rel. diff "
+        "| max rel. diff |",
         "|---|---|---|---|---|---|---|",
     ]
     lines += [
