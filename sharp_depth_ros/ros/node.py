@@ -8,6 +8,7 @@ frame, REP 103) and `/diagnostics`. Inference runs in a worker thread on the new
 from __future__ import annotations
 
 import math
+import re
 import sys
 import threading
 import time
@@ -126,8 +127,13 @@ class DepthNode(Node):
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
     def _warn(self, key: str, message: str) -> None:
-        """Log a warning at most once per LOG_THROTTLE_S for each problem kind."""
+        """Log a warning at most once per LOG_THROTTLE_S for each kind of problem.
+
+        The kind is `key` plus the message without its numbers, so a stream of equally broken
+        frames logs once while a different problem still gets its own line.
+        """
         now_s = time.monotonic()
+        key = f"{key}:{re.sub(r'[0-9.]+', '#', message)}"
         with self._lock:
             if now_s - self._last_log_s.get(key, -math.inf) < LOG_THROTTLE_S:
                 return

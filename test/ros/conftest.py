@@ -55,8 +55,10 @@ def nan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class NodeProcess:
     """The depth node in its own process; stdout+stderr go to a log file."""
 
-    def __init__(self, params: dict[str, object], log_path: Path) -> None:
+    def __init__(self, params: dict[str, object], log_path: Path, namespace: str = "") -> None:
         args = [sys.executable, "-m", "sharp_depth_ros.ros.node", "--ros-args"]
+        if namespace:
+            args += ["-r", f"__ns:={namespace}"]
         for key, value in params.items():
             text = str(value).lower() if isinstance(value, bool) else str(value)
             args += ["-p", f"{key}:={text}"]
@@ -67,6 +69,14 @@ class NodeProcess:
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+    def wait_for_log(self, text: str, timeout_s: float) -> bool:
+        deadline_s = time.monotonic() + timeout_s
+        while time.monotonic() < deadline_s:
+            if text in self.log():
+                return True
+            time.sleep(0.05)
+        return False
 
     def wait(self, timeout_s: float) -> int:
         return self.process.wait(timeout_s)
@@ -87,8 +97,8 @@ def start_node(tmp_path: Path) -> Iterator:
     """Factory: start_node(params) -> NodeProcess; every node is stopped at teardown."""
     started: list[NodeProcess] = []
 
-    def start(params: dict[str, object], name: str = "node") -> NodeProcess:
-        node = NodeProcess(params, tmp_path / f"{name}_{len(started)}.log")
+    def start(params: dict[str, object], name: str = "node", namespace: str = "") -> NodeProcess:
+        node = NodeProcess(params, tmp_path / f"{name}_{len(started)}.log", namespace)
         started.append(node)
         return node
 
@@ -106,10 +116,26 @@ def rclpy_context() -> Iterator[None]:
     rclpy.shutdown()
 
 
-def wait_for_log(node: NodeProcess, text: str, timeout_s: float) -> bool:
-    deadline_s = time.monotonic() + timeout_s
-    while time.monotonic() < deadline_s:
-        if text in node.log():
-            return True
-        time.sleep(0.05)
-    return False
+@pytest.fixture(scope="session")
+def test_fov_deg() -> float:
+    """The field of view the FOV head of `tiny_checkpoint` always predicts."""
+    return FOV_DEG
+
+
+@pytest.fixture(scope="module")
+def depth_node(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """One node for a whole test module (start-up costs seconds). device cuda on a CPU-only
+    machine: it must fall back to cpu with a warning."""
+    process = NodeProcess(
+        {
+            "preset": "test-tiny",
+            "checkpoint": tiny_checkpoint,
+            "device": "cuda",
+            "input_reliability": "reliable",
+            "focal_smoothing": 0.0,
+            "diagnostics_period_s": 0.5,
+        },
+        tmp_path_factory.mktemp("node") / "node.log",
+    )
+    yield process
+    process.stop()
