@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sharp_depth_ros.ros.demo import load_frames, write_ply
+
+
+def test_bundled_frames_load_with_their_intrinsics() -> None:
+    frames, camera = load_frames()
+    assert len(frames) >= 4 and frames[0].dtype == np.uint8 and frames[0].shape[2] == 3
+    assert set(camera) == {"fx_px", "fy_px", "cx_px", "cy_px"} and camera["fx_px"] > 0
+
+
+def test_ply_holds_only_finite_points_with_unpacked_colour(tmp_path: Path) -> None:
+    rgb = np.array([0x102030, 0x405060], dtype=np.uint32).view(np.float32)
+    points = np.array([[1, 2, 3, rgb[0]], [np.nan, 0, 0, rgb[1]]], dtype=np.float32)
+    write_ply(tmp_path / "c.ply", points)
+    data = (tmp_path / "c.ply").read_bytes()
+    header, body = data.split(b"end_header\n")
+    assert b"element vertex 1" in header and b"property uchar red" in header
+    assert np.frombuffer(body[:12], "<f4").tolist() == [1.0, 2.0, 3.0]
+    assert list(body[12:15]) == [0x10, 0x20, 0x30]
