@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     precisions = args.precision.split(",")
     if "fp32" not in precisions:
         precisions.insert(0, "fp32")  # the accuracy reference
-    results, reference_depth = [], None
+    results, reference_depth = [], np.ones(1)
     for precision in precisions:
         predictor = DepthPredictor(model, device=args.device, precision=precision)
         if args.compile:
@@ -90,10 +90,13 @@ def run(args: argparse.Namespace) -> list[dict]:
             prediction = predictor.predict(image)
             _sync(device)
             timings.append(time.perf_counter() - start)
-        depth = prediction.depth_m.astype(np.float64)
+        # Compare on canonical inverse depth C: with a fixed focal length depth is f / (W C), so
+        # |D - D32| / D32 = |C32 / C - 1|. (Random-weight FOV heads give meaningless focals.)
+        canonical = prediction.canonical_inverse_depth.astype(np.float64)
         if precision == "fp32":
-            reference_depth = depth
-        relative = np.abs(depth - reference_depth) / reference_depth
+            reference_depth = canonical
+        significant = reference_depth > 1e-3 * reference_depth.max()  # away from ReLU zeros
+        relative = np.abs(reference_depth[significant] / canonical[significant] - 1.0)
         result = {
             "precision": precision,
             "latency_median_s": statistics.median(timings),

@@ -6,6 +6,7 @@ import json
 import logging
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -54,13 +55,24 @@ def image_to_unit_float(image: np.ndarray) -> np.ndarray:
 class DepthPredictor:
     """Runs Depth Pro on single images and converts its output to metric depth (§3.2)."""
 
-    def __init__(self, model: DepthPro, device: str = "auto", precision: str = "fp32") -> None:
+    def __init__(
+        self,
+        model: DepthPro,
+        device: str = "auto",
+        precision: str = "fp32",
+        patch_micro_batch: int | None = None,
+        compile_network: bool = False,
+    ) -> None:
         """Wrap a network.
 
         Args:
             model: the network (moved to `device` and put in eval mode).
             device: auto, cpu, cuda or cuda:N.
-            precision: fp32, bf16 (CPU fast path and CUDA) or fp16 (CUDA only).
+            precision: fp32, bf16 (CPU fast path where the CPU has native bf16, and CUDA) or
+                fp16 (CUDA only).
+            patch_micro_batch: run the 35 pyramid patches through the patch ViT this many at a
+                time (bounds activation memory, e.g. for 8 GB GPUs); None runs them in one batch.
+            compile_network: `torch.compile` the network (static shapes); the first call is slow.
 
         Raises:
             ValueError: unavailable device or unsupported precision.
@@ -72,6 +84,15 @@ class DepthPredictor:
         # (docs/benchmarks.md), and the layout tensor cores want on CUDA. The ViT token grids
         # are already NHWC in memory, so the encoder's projections get it for free.
         self.model = model.to(self.device, memory_format=torch.channels_last).eval()
+        if patch_micro_batch is not None and patch_micro_batch < 1:
+            raise ValueError(f"patch_micro_batch must be >= 1 or None, got {patch_micro_batch}")
+        self.model.encoder.patch_micro_batch = patch_micro_batch
+        self._network = torch.compile(self.model, dynamic=False) if compile_network else self.model
+
+    def warmup(self, image_shape: tuple[int, int] = (480, 640)) -> None:
+        """Run once on a blank image so the first real frame is not slow (allocations, kernels)."""
+        blank = np.zeros((*image_shape, 3), dtype=np.uint8)
+        self.predict(blank)  # also exercises the FOV head
 
     @property
     def network_resolution(self) -> int:
@@ -96,6 +117,7 @@ class DepthPredictor:
         config: str | Path | None = None,
         device: str = "auto",
         precision: str = "fp32",
+        **options: Any,
     ) -> DepthPredictor:
         """Build a predictor from a checkpoint, a preset, or the shipped default model.
 
@@ -107,6 +129,7 @@ class DepthPredictor:
                 checkpoints of a non-default size or for a random-weight network.
             device: auto, cpu, cuda or cuda:N.
             precision: fp32, bf16 or fp16 (CUDA only).
+            **options: further `DepthPredictor` arguments (patch_micro_batch, compile_network).
 
         Raises:
             FileNotFoundError: a named file does not exist.
@@ -131,7 +154,7 @@ class DepthPredictor:
                 preset or "the given config",
             )
             model = DepthPro(model_config)
-        return cls(model, device=device, precision=precision)
+        return cls(model, device=device, precision=precision, **options)
 
     def _normalised_input(self, image: np.ndarray) -> torch.Tensor:
         """(H, W, 3) image -> (1, 3, S, S) in [-1, 1] at network resolution."""
@@ -165,11 +188,16 @@ class DepthPredictor:
         height, width = image.shape[:2] if isinstance(image, np.ndarray) else (0, 0)
         network_input = self._normalised_input(image)
         with autocast_for(self.device, self.compute_dtype):
-            output = self.model(network_input, run_fov=focal_px is None)
+            output = self._network(network_input, run_fov=focal_px is None)
         canonical = output.canonical_inverse_depth.float()
         if focal_px is None:
             # Reference infer(): f = 0.5 W / tan(FOV / 2) in float32, W the ORIGINAL width.
             fov = output.fov_deg.float()
+            if not 0.0 < float(fov[0]) < 180.0:
+                # An unconstrained regression output outside (0, 180) deg has no focal length:
+                # report it and return NaN depth rather than a clamped, meaningless map.
+                LOGGER.warning("focal head estimated an impossible FOV of %.3f deg", float(fov[0]))
+                fov = torch.full_like(fov, torch.nan)
             focal_tensor = 0.5 * width / torch.tan(0.5 * torch.deg2rad(fov))
             estimated_focal = float(focal_tensor[0])
             inverse_depth = canonical * (width / focal_tensor).view(-1, 1, 1, 1)

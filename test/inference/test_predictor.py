@@ -17,10 +17,17 @@ from sharp_depth_ros.inference.focal import (
 from sharp_depth_ros.model import create_model
 
 
+def _tiny_model_with_plausible_fov():
+    torch.manual_seed(0)
+    model = create_model("test-tiny")
+    with torch.no_grad():
+        model.fov.head[-1].bias.fill_(60.0)  # random FOV heads output ~0 deg; aim near 60 deg
+    return model
+
+
 @pytest.fixture(scope="module")
 def predictor():
-    torch.manual_seed(0)
-    return DepthPredictor(create_model("test-tiny"), device="cpu")
+    return DepthPredictor(_tiny_model_with_plausible_fov(), device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +56,7 @@ def test_depth_is_proportional_to_the_focal_length(predictor, image):
 def test_estimated_focal_matches_the_reported_fov(predictor, image):
     prediction = predictor.predict(image)
     assert prediction.focal_source is FocalSource.ESTIMATED
+    assert 30 < prediction.fov_deg < 90 and np.isfinite(prediction.depth_m).all()
     assert prediction.fov_deg == pytest.approx(
         focal_px_to_fov_deg(prediction.focal_px, image.shape[1]), rel=1e-9
     )
@@ -131,3 +139,30 @@ def test_default_model_missing_gives_an_actionable_error(monkeypatch):
     monkeypatch.setattr(predictor_module, "bundled_checkpoint", lambda name: None)
     with pytest.raises(FileNotFoundError, match="pass a preset or a checkpoint"):
         DepthPredictor.from_pretrained(device="cpu")
+
+
+def test_patch_micro_batches_give_the_same_depth(image):
+    torch.manual_seed(0)
+    model = create_model("test-tiny")
+    whole = DepthPredictor(model, device="cpu").predict(image, focal_px=50.0).depth_m
+    chunked = DepthPredictor(model, device="cpu", patch_micro_batch=4).predict(image, focal_px=50.0)
+    np.testing.assert_allclose(chunked.depth_m, whole, rtol=1e-5)
+
+
+def test_invalid_micro_batch_is_refused():
+    with pytest.raises(ValueError, match="patch_micro_batch"):
+        DepthPredictor(create_model("test-tiny"), device="cpu", patch_micro_batch=0)
+
+
+def test_warmup_runs_the_whole_network(predictor):
+    predictor.warmup((24, 32))  # must not raise, FOV head included
+
+
+def test_impossible_fov_estimate_gives_nan_depth_not_garbage(image):
+    torch.manual_seed(0)
+    model = create_model("test-tiny")
+    with torch.no_grad():
+        model.fov.head[-1].bias.fill_(-30.0)  # pushes the FOV estimate below 0 degrees
+    prediction = DepthPredictor(model, device="cpu").predict(image)
+    assert math.isnan(prediction.focal_px)
+    assert np.isnan(prediction.depth_m).all()

@@ -173,3 +173,21 @@ def test_official_fp16_file_gives_the_same_network(fixtures_dir, reduced_model):
     for key, value in reduced_model.state_dict().items():
         assert theirs[key].dtype == torch.float32
         assert torch.equal(theirs[key], value), key
+
+
+def test_bf16_stays_within_two_percent_of_the_fp32_reference(reduced_model, reference):
+    # Issue 7: low precision must stay accurate. On CPUs without native bf16 this path is slow
+    # (emulated), but its numbers must still hold.
+    predictor = DepthPredictor(reduced_model, device="cpu", precision="bf16")
+    prediction = predictor.predict(reference["imageB_uint8"])
+    assert (
+        abs(prediction.fov_deg - float(reference["B_fov_deg"])) / float(reference["B_fov_deg"])
+        < 0.02
+    )
+    expected = reference["B_depth"]
+    significant = (
+        float(reference["B_focallength_px"]) / (640 * expected) > SIGNIFICANT_INVERSE_DEPTH
+    )
+    relative = np.abs(prediction.depth_m - expected)[significant] / expected[significant]
+    assert np.median(relative) < 0.02
+    assert np.percentile(relative, 99) < 0.05
