@@ -62,6 +62,7 @@ class DepthPredictor:
         precision: str = "fp32",
         patch_micro_batch: int | None = None,
         compile_network: bool = False,
+        reduced_pyramid: bool = False,
     ) -> None:
         """Wrap a network.
 
@@ -73,6 +74,8 @@ class DepthPredictor:
             patch_micro_batch: run the 35 pyramid patches through the patch ViT this many at a
                 time (bounds activation memory, e.g. for 8 GB GPUs); None runs them in one batch.
             compile_network: `torch.compile` the network (static shapes); the first call is slow.
+            reduced_pyramid: skip the finest pyramid level (10 patch-ViT passes instead of 35)
+                for navigation rates; costs boundary sharpness (docs/benchmarks.md).
 
         Raises:
             ValueError: unavailable device or unsupported precision.
@@ -87,6 +90,7 @@ class DepthPredictor:
         if patch_micro_batch is not None and patch_micro_batch < 1:
             raise ValueError(f"patch_micro_batch must be >= 1 or None, got {patch_micro_batch}")
         self.model.encoder.patch_micro_batch = patch_micro_batch
+        self.model.encoder.reduced_pyramid = reduced_pyramid
         self._network = torch.compile(self.model, dynamic=False) if compile_network else self.model
 
     def warmup(self, image_shape: tuple[int, int] = (480, 640)) -> None:
@@ -129,7 +133,8 @@ class DepthPredictor:
                 checkpoints of a non-default size or for a random-weight network.
             device: auto, cpu, cuda or cuda:N.
             precision: fp32, bf16 or fp16 (CUDA only).
-            **options: further `DepthPredictor` arguments (patch_micro_batch, compile_network).
+            **options: further `DepthPredictor` arguments (patch_micro_batch, compile_network,
+                reduced_pyramid).
 
         Raises:
             FileNotFoundError: a named file does not exist.

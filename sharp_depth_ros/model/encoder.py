@@ -116,6 +116,9 @@ class MultiResolutionEncoder(nn.Module):
         self.high_res_crop = int(patch_px * HIGH_RES_OVERLAP_RATIO) // (2 * patch_size)
         self.mid_res_crop = int(patch_px * MID_RES_OVERLAP_RATIO) // (2 * patch_size)
         self.patch_micro_batch: int | None = None
+        # Navigation-rate option (off by default): skip the finest pyramid level, 10 patches
+        # instead of 35; its three maps are replaced by the 1/2-level ones upsampled 2x.
+        self.reduced_pyramid = False
 
     def _patch_encoder_batches(
         self, patches: torch.Tensor
@@ -145,6 +148,8 @@ class MultiResolutionEncoder(nn.Module):
         # 1. Pyramid. Bilinear, align_corners=False, no antialias (matches the reference).
         mid = F.interpolate(images, scale_factor=0.5, mode="bilinear", align_corners=False)
         low = F.interpolate(images, scale_factor=0.25, mode="bilinear", align_corners=False)
+        if self.reduced_pyramid:
+            return self._forward_reduced(images, mid, low)
         # 2. Overlapping patches at every level, one batch through the shared ViT.
         high_patches = split_into_patches(images, patch_px, HIGH_RES_OVERLAP_RATIO)
         mid_patches = split_into_patches(mid, patch_px, MID_RES_OVERLAP_RATIO)
@@ -160,10 +165,22 @@ class MultiResolutionEncoder(nn.Module):
         latent1 = merge_patches(hook1[:num_high], batch, self.high_res_crop)
         x0 = merge_patches(high_feats, batch, self.high_res_crop)
         x1 = merge_patches(mid_feats, batch, self.mid_res_crop)
-        # 4. Global context from a separate ViT on the whole (downsampled) image.
+        return self._project(latent0, latent1, x0, x1, low_feats, low)
+
+    def _project(
+        self,
+        latent0: torch.Tensor,
+        latent1: torch.Tensor,
+        x0: torch.Tensor,
+        x1: torch.Tensor,
+        low_feats: torch.Tensor,
+        low: torch.Tensor,
+    ) -> list[torch.Tensor]:
+        """Add global context and project every map to the decoder's resolution and width."""
+        grid = self.config.patch_encoder.grid_size
+        # Global context from a separate ViT on the whole (downsampled) image.
         global_tokens = self.image_encoder.forward_features(low)
         global_feats = tokens_to_grid(global_tokens, grid, self.image_encoder.num_prefix_tokens)
-        # 5. Project and upsample to the decoder's resolutions.
         global_feats = self.upsample_lowres(global_feats)
         fused = self.fuse_lowres(torch.cat((self.upsample2(low_feats), global_feats), dim=1))
         return [
@@ -173,3 +190,25 @@ class MultiResolutionEncoder(nn.Module):
             self.upsample1(x1),
             fused,
         ]
+
+    def _forward_reduced(
+        self, images: torch.Tensor, mid: torch.Tensor, low: torch.Tensor
+    ) -> list[torch.Tensor]:
+        """The reduced pyramid: only the 1/2 and 1/4 levels go through the patch ViT."""
+        batch = images.shape[0]
+        grid = self.config.patch_encoder.grid_size
+        prefix = self.patch_encoder.num_prefix_tokens
+        mid_patches = split_into_patches(mid, self.config.patch_px, MID_RES_OVERLAP_RATIO)
+        final_tokens, (hook0, hook1) = self._patch_encoder_batches(torch.cat((mid_patches, low)))
+        features = tokens_to_grid(final_tokens, grid, prefix)
+        num_mid = mid_patches.shape[0]
+        x1 = merge_patches(features[:num_mid], batch, self.mid_res_crop)
+
+        def upsampled(feature_map: torch.Tensor) -> torch.Tensor:
+            return F.interpolate(
+                feature_map, scale_factor=2.0, mode="bilinear", align_corners=False
+            )
+
+        latent0 = upsampled(merge_patches(hook0[:num_mid], batch, self.mid_res_crop))
+        latent1 = upsampled(merge_patches(hook1[:num_mid], batch, self.mid_res_crop))
+        return self._project(latent0, latent1, upsampled(x1), x1, features[num_mid:], low)

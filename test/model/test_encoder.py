@@ -36,3 +36,30 @@ def test_merge_of_split_reconstructs_the_image(batch, grid, level):
     crop = int(grid * overlap) // 2
     merged = merge_patches(patches, batch_size=batch, crop=crop)
     assert torch.equal(merged, images)
+
+
+def test_reduced_pyramid_runs_10_patches_and_keeps_the_output_shapes(monkeypatch):
+    from sharp_depth_ros.model import create_model
+    from sharp_depth_ros.model import encoder as encoder_module
+
+    torch.manual_seed(0)
+    model = create_model("test-tiny").eval()
+    seen_batches = []
+    original = encoder_module.vit_with_hooks
+
+    def counting(vit, images, hooks):
+        seen_batches.append(images.shape[0])
+        return original(vit, images, hooks)
+
+    monkeypatch.setattr(encoder_module, "vit_with_hooks", counting)
+    x = torch.randn(1, 3, 512, 512)
+    with torch.no_grad():
+        full = model.encoder(x)
+        model.encoder.reduced_pyramid = True
+        reduced = model.encoder(x)
+        output = model(x)
+    assert seen_batches[:2] == [35, 10]
+    assert [f.shape for f in reduced] == [f.shape for f in full]
+    assert torch.equal(reduced[-1], full[-1])  # global branch unchanged
+    assert not torch.equal(reduced[0], full[0])
+    assert torch.isfinite(output.canonical_inverse_depth).all()
