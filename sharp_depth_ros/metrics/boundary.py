@@ -170,6 +170,16 @@ def _nms_kept_hits(ratio: np.ndarray, target_edges: np.ndarray, thresholds: np.n
     positions = rows * (width + 1) + columns
     on_target = target_edges[rows, columns]
     hits = np.zeros(len(thresholds), dtype=np.int64)
+    if not on_target.any():
+        return hits
+    # Runs at a larger threshold lie inside runs at the smallest one, so only the smallest
+    # threshold's runs that touch a target edge can ever score: drop the others up front
+    # (this keeps noisy predictions with many edges fast).
+    run_id = np.cumsum(np.concatenate(([True], np.diff(positions) != 1))) - 1
+    touches_target = np.zeros(run_id[-1] + 1, dtype=bool)
+    touches_target[run_id[on_target]] = True
+    keep = touches_target[run_id]
+    values, positions, on_target = values[keep], positions[keep], on_target[keep]
     for index, threshold in enumerate(thresholds):
         selected = values > ratio.dtype.type(threshold)
         run_values = values[selected]
