@@ -32,15 +32,6 @@ from sharp_depth_ros.losses.reduction import (
 
 DEFAULT_SCALES = 6  # §3.2: M = 6
 
-_BINOMIAL = torch.tensor([1.0, 2.0, 1.0])
-_SCHARR_X = torch.tensor([[-3.0, 0.0, 3.0], [-10.0, 0.0, 10.0], [-3.0, 0.0, 3.0]]) / 32.0
-_LAPLACE = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
-
-
-def _kernel(weights: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """(O, 1, 3, 3) kernel on the device and dtype of `like`."""
-    return weights.to(device=like.device, dtype=like.dtype).reshape(-1, 1, 3, 3)
-
 
 def downsample(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Blur with a 3x3 binomial kernel and keep every second pixel, with the mask.
@@ -53,9 +44,21 @@ def downsample(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, 
         (B, 1, ceil(H/2), ceil(W/2)) blurred map and the mask of coarse pixels whose every
         in-bounds contributing pixel is valid.
     """
-    blur = _kernel(torch.outer(_BINOMIAL, _BINOMIAL) / 16.0, values)
+    height, width = values.shape[-2:]
+    rows, columns = (height + 1) // 2, (width + 1) // 2
     padded = F.pad(values, (1, 1, 1, 1), mode="replicate")
-    coarse = F.conv2d(padded, blur, stride=2)
+    # Separable [1, 2, 1] / 4 along each axis with stride 2, written as strided slices: the
+    # backward pass of these is far cheaper on CPU than that of a strided convolution.
+    vertical = (
+        padded[..., 0 : 2 * rows - 1 : 2, :]
+        + 2 * padded[..., 1 : 2 * rows : 2, :]
+        + padded[..., 2 : 2 * rows + 1 : 2, :]
+    )
+    coarse = (
+        vertical[..., 0 : 2 * columns - 1 : 2]
+        + 2 * vertical[..., 1 : 2 * columns : 2]
+        + vertical[..., 2 : 2 * columns + 1 : 2]
+    ) / 16.0
     # max_pool pads with -inf, so out-of-bounds pixels (replicated in the blur) do not count.
     invalid = F.max_pool2d((~mask).to(values.dtype), 3, stride=2, padding=1)
     return coarse, invalid == 0
@@ -74,15 +77,41 @@ def pyramid(
     return levels
 
 
+def _smooth(values: torch.Tensor, dim: int) -> torch.Tensor:
+    """Scharr smoothing [3, 10, 3] along `dim` (no padding: that axis shrinks by 2)."""
+    size = values.shape[dim]
+    return (
+        3 * values.narrow(dim, 0, size - 2)
+        + 10 * values.narrow(dim, 1, size - 2)
+        + 3 * values.narrow(dim, 2, size - 2)
+    )
+
+
+def _central_difference(values: torch.Tensor, dim: int) -> torch.Tensor:
+    size = values.shape[dim]
+    return values.narrow(dim, 2, size - 2) - values.narrow(dim, 0, size - 2)
+
+
 def scharr_gradient(values: torch.Tensor) -> torch.Tensor:
-    """(B, 1, H, W) -> (B, 2, H-2, W-2) Scharr derivative along x then y (no padding)."""
-    kernels = torch.stack([_SCHARR_X, _SCHARR_X.T])
-    return F.conv2d(values, _kernel(kernels, values))
+    """(B, 1, H, W) -> (B, 2, H-2, W-2) Scharr derivative along x then y (no padding).
+
+    Kernels [[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]] / 32 and its transpose, applied as slices.
+    """
+    d_dx = _central_difference(_smooth(values, -2), -1) / 32.0
+    d_dy = _central_difference(_smooth(values, -1), -2) / 32.0
+    return torch.cat([d_dx, d_dy], dim=1)
 
 
 def laplacian(values: torch.Tensor) -> torch.Tensor:
     """(B, 1, H, W) -> (B, 1, H-2, W-2) 4-neighbour Laplacian (no padding)."""
-    return F.conv2d(values, _kernel(_LAPLACE, values))
+    centre = values[..., 1:-1, 1:-1]
+    return (
+        values[..., :-2, 1:-1]
+        + values[..., 2:, 1:-1]
+        + values[..., 1:-1, :-2]
+        + values[..., 1:-1, 2:]
+        - 4 * centre
+    )
 
 
 def stencil_mask(mask: torch.Tensor) -> torch.Tensor:
