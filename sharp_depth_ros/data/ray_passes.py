@@ -1,0 +1,121 @@
+"""Wavefront ray passes on Mitsuba's vectorised (LLVM) variant: RGB, depth/instance, alpha.
+
+Rays are generated in Dr.Jit from a flat index, so a whole pass compiles to one kernel.
+Pixel (u, v) has its centre at integer coordinates (see `camera.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sharp_depth_ros.data.backend import load_mitsuba
+from sharp_depth_ros.data.camera import Camera
+
+
+def _rays(camera: Camera, per_pixel: int, offsets: Callable[[object], tuple[object, object]]):
+    """Rays for `per_pixel` samples of every pixel (pixel-major order).
+
+    Args:
+        camera: the camera.
+        per_pixel: samples per pixel.
+        offsets: maps the sample index within its pixel (UInt32) to (dx, dy) sub-pixel offsets.
+
+    Returns:
+        (ray, inverse_norm): the world rays and 1 / |(x, y, 1)|, the cosine to the optical axis.
+    """
+    mi = load_mitsuba()
+    import drjit as dr
+
+    width, height = camera.width, camera.height
+    index = dr.arange(mi.UInt32, width * height * per_pixel)
+    pixel = index // per_pixel
+    dx, dy = offsets(index - pixel * per_pixel)
+    cx, cy = camera.principal_point_px
+    inverse_f = 1.0 / camera.focal_px
+    x = (mi.Float(pixel % width) + dx - cx) * inverse_f
+    y = (mi.Float(pixel // width) + dy - cy) * inverse_f
+    inverse_norm = dr.rsqrt(x * x + y * y + 1.0)
+    r = camera.world_from_camera
+    direction = (
+        mi.Vector3f(
+            float(r[0, 0]) * x + float(r[0, 1]) * y + float(r[0, 2]),
+            float(r[1, 0]) * x + float(r[1, 1]) * y + float(r[1, 2]),
+            float(r[2, 0]) * x + float(r[2, 1]) * y + float(r[2, 2]),
+        )
+        * inverse_norm
+    )
+    origin = mi.Point3f(*(float(v) for v in camera.position_m))
+    return mi.Ray3f(origin, direction), inverse_norm
+
+
+def _pixel_centres(sub: object) -> tuple[float, float]:
+    return 0.0, 0.0
+
+
+def trace_centres(scene: object, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+    """One exact ray per pixel centre.
+
+    Returns:
+        (depth_m, shape_id): (H, W) float32 planar depth (inf where nothing is hit) and (H, W)
+        uint32 Mitsuba shape ids (0 where nothing is hit).
+    """
+    mi = load_mitsuba()
+    import drjit as dr
+
+    ray, inverse_norm = _rays(camera, 1, _pixel_centres)
+    hit = scene.ray_intersect(ray)
+    # Planar depth: distance along the ray times the cosine to the optical axis (not ray length).
+    depth = dr.select(hit.is_valid(), hit.t * inverse_norm, dr.inf)
+    shape_id = dr.select(hit.is_valid(), dr.reinterpret_array(mi.UInt32, hit.shape), 0)
+    shape = (camera.height, camera.width)
+    return np.array(depth).reshape(shape), np.array(shape_id).reshape(shape)
+
+
+def trace_grid(scene: object, camera: Camera, grid: int) -> np.ndarray:
+    """Mitsuba shape ids of a regular grid x grid sub-pixel pattern, shape (H, W, grid * grid)."""
+    mi = load_mitsuba()
+    import drjit as dr
+
+    def offsets(sub: object) -> tuple[object, object]:
+        return (
+            (mi.Float(sub % grid) + 0.5) / grid - 0.5,
+            (mi.Float(sub // grid) + 0.5) / grid - 0.5,
+        )
+
+    ray, _ = _rays(camera, grid * grid, offsets)
+    hit = scene.ray_intersect(ray)
+    shape_id = dr.select(hit.is_valid(), dr.reinterpret_array(mi.UInt32, hit.shape), 0)
+    return np.array(shape_id).reshape(camera.height, camera.width, grid * grid)
+
+
+def render_radiance(
+    scene: object, camera: Camera, spp: int, max_bounces: int, seed: int
+) -> np.ndarray:
+    """Path-traced linear RGB, a box-filtered mean of `spp` jittered rays per pixel, (H, W, 3)."""
+    mi = load_mitsuba()
+    import drjit as dr
+
+    count = camera.width * camera.height * spp
+    sampler = mi.load_dict({"type": "independent"})
+    sampler.seed(seed, count)
+
+    def offsets(sub: object) -> tuple[object, object]:
+        jitter = sampler.next_2d()
+        return jitter.x - 0.5, jitter.y - 0.5
+
+    ray, _ = _rays(camera, spp, offsets)
+    integrator = mi.load_dict({"type": "path", "max_depth": max_bounces})
+    radiance, _, _ = integrator.sample(scene, sampler, ray, None, True)
+    dr.eval(radiance)  # one path-tracing kernel for all three channels
+    samples = np.stack([np.array(radiance[c]) for c in range(3)], axis=-1)
+    samples = np.nan_to_num(samples, nan=0.0, posinf=0.0).reshape(
+        camera.height, camera.width, spp, 3
+    )
+    # Clamp rare very bright paths (fireflies from small lights at low spp) before the box-filter
+    # mean; NumPy's fixed reduction order keeps the image bit-for-bit reproducible.
+    luminance = samples @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+    ceiling = 20.0 * max(float(np.median(luminance)), 1e-3)
+    scale = np.minimum(1.0, ceiling / np.maximum(luminance, 1e-12))[..., None]
+    return (samples * scale).mean(axis=2, dtype=np.float32)

@@ -1,0 +1,94 @@
+"""Renderer-independent description of a synthetic scene: camera, objects, materials, lights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sharp_depth_ros.data.camera import Camera
+from sharp_depth_ros.data.meshes import Mesh
+
+
+@dataclass(frozen=True, kw_only=True)
+class Material:
+    """A textured diffuse or rough-plastic surface.
+
+    Attributes:
+        texture: (h, w, 3) float32 linear RGB albedo in [0, 1].
+        glossy: rough plastic (a specular coat) instead of pure diffuse.
+        roughness: GGX alpha of the coat, used when `glossy`.
+    """
+
+    texture: np.ndarray
+    glossy: bool = False
+    roughness: float = 0.2
+
+
+@dataclass(frozen=True, kw_only=True)
+class SceneObject:
+    """One object: a mesh, or an analytic sphere when `sphere_center_m` is set.
+
+    Attributes:
+        name: unique name; its position in `SceneSpec.objects` + 1 is the instance id.
+        kind: e.g. "ground", "wall", "box", "sphere", "fence", "wire", "strands".
+        material_index: index into `SceneSpec.materials` (a small shared palette keeps scene
+            building fast: each Mitsuba texture costs about 10 ms to load).
+        uv_scale: texture repeats per metre of mesh surface.
+        mesh: triangles in world metres (None for spheres).
+        sphere_center_m: (3,) centre of an analytic sphere.
+        sphere_radius_m: radius of the analytic sphere.
+        foreground: thin structure or near occluder; counted in the soft foreground alpha.
+        emitter_radiance: RGB radiance if this object is an area light, else None.
+    """
+
+    name: str
+    kind: str
+    material_index: int
+    uv_scale: float = 1.0
+    mesh: Mesh | None = None
+    sphere_center_m: np.ndarray | None = None
+    sphere_radius_m: float = 0.0
+    foreground: bool = False
+    emitter_radiance: tuple[float, float, float] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lighting:
+    """Sky dome (gradient environment map) plus an optional sun; area lights are objects.
+
+    Attributes:
+        sky_zenith: linear RGB radiance at the zenith.
+        sky_horizon: linear RGB radiance at and below the horizon.
+        sun_direction: (3,) unit vector pointing FROM the sun, or None for no sun.
+        sun_irradiance: RGB irradiance of the sun.
+    """
+
+    sky_zenith: tuple[float, float, float]
+    sky_horizon: tuple[float, float, float]
+    sun_direction: np.ndarray | None = None
+    sun_irradiance: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SceneSpec:
+    """Everything needed to render one sample.
+
+    Attributes:
+        camera: the pinhole camera (fixes image size and K).
+        objects: the scene's objects; instance id = index + 1, 0 = nothing hit.
+        materials: the palette the objects refer to.
+        lighting: sky and sun.
+        valid_range_m: depth beyond this (and sky) is marked invalid.
+        exposure_ev: exposure offset applied after auto-exposure.
+        params: JSON-friendly record of the random choices (stored with the sample).
+    """
+
+    camera: Camera
+    objects: tuple[SceneObject, ...]
+    materials: tuple[Material, ...]
+    lighting: Lighting
+    valid_range_m: float
+    exposure_ev: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,100 @@
+"""The shard format: `shard-NNNNN.npz` files of synthetic samples plus a `manifest.json`.
+
+Each shard is one `np.savez_compressed` archive written to a temporary name and renamed into place
+(`os.replace`), so a shard file either holds all its samples or does not exist. Keys, for the k-th
+sample of the shard (k = 0 .. n-1, zero-padded to 4 digits):
+
+    indices            (n,) int64    global sample indices (shard i holds i*S .. i*S+n-1)
+    format_version     ()   int64
+    rgb_kkkk           (H, W, 3) uint8   sRGB image
+    depth_kkkk         (H, W) float32    planar depth in metres, 0 where invalid
+    valid_kkkk         (H, W) bool       False for sky / beyond the valid range
+    instance_kkkk      (H, W) uint16     object id at the pixel centre (0 = nothing)
+    alpha_kkkk         (H, W) uint8      foreground coverage * 255
+    intrinsics_kkkk    (3, 3) float64    K, pixel centres at integer coordinates
+    params_kkkk        (bytes,) uint8    UTF-8 JSON: seed, scene and render parameters
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from sharp_depth_ros.atomic import atomic_path
+from sharp_depth_ros.data.sample import SyntheticSample
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+_SHARD_PATTERN = re.compile(r"^shard-(\d{5})\.npz$")
+
+
+def shard_path(root: str | Path, shard_index: int) -> Path:
+    """The file name of shard `shard_index` inside `root`."""
+    return Path(root) / f"shard-{shard_index:05d}.npz"
+
+
+def list_shards(root: str | Path) -> list[Path]:
+    """Complete shards in `root`, sorted (temporary files of an interrupted write are ignored)."""
+    return sorted(p for p in Path(root).glob("shard-*.npz") if _SHARD_PATTERN.match(p.name))
+
+
+def write_shard(path: str | Path, indices: list[int], samples: list[SyntheticSample]) -> None:
+    """Write samples atomically as one shard."""
+    arrays: dict[str, np.ndarray] = {
+        "indices": np.asarray(indices, dtype=np.int64),
+        "format_version": np.asarray(FORMAT_VERSION, dtype=np.int64),
+    }
+    for k, sample in enumerate(samples):
+        params = dict(sample.params, seed=sample.seed)
+        arrays |= {
+            f"rgb_{k:04d}": sample.rgb,
+            f"depth_{k:04d}": sample.depth_m.astype(np.float32),
+            f"valid_{k:04d}": sample.valid.astype(bool),
+            f"instance_{k:04d}": sample.instance.astype(np.uint16),
+            f"alpha_{k:04d}": np.round(sample.foreground_alpha * 255.0).astype(np.uint8),
+            f"intrinsics_{k:04d}": sample.intrinsics.astype(np.float64),
+            f"params_{k:04d}": np.frombuffer(json.dumps(params).encode("utf-8"), dtype=np.uint8),
+        }
+    with atomic_path(path) as temp_path:
+        np.savez_compressed(temp_path, **arrays)
+
+
+def read_shard(path: str | Path) -> list[SyntheticSample]:
+    """Read every sample of a shard.
+
+    Raises:
+        ValueError: the file is not a shard of a supported format version.
+    """
+    with np.load(path) as data:
+        if "format_version" not in data or int(data["format_version"]) != FORMAT_VERSION:
+            raise ValueError(f"{path} is not a synthetic shard of format version {FORMAT_VERSION}")
+        return [_sample(data, k) for k in range(len(data["indices"]))]
+
+
+def shard_length(path: str | Path) -> int:
+    """Number of samples in a shard (reads only its index)."""
+    with np.load(path) as data:
+        return len(data["indices"])
+
+
+def read_shard_sample(path: str | Path, k: int) -> SyntheticSample:
+    """Read only the k-th sample of a shard (npz members load lazily)."""
+    with np.load(path) as data:
+        return _sample(data, k)
+
+
+def _sample(data: np.lib.npyio.NpzFile, k: int) -> SyntheticSample:
+    params = json.loads(data[f"params_{k:04d}"].tobytes().decode("utf-8"))
+    return SyntheticSample(
+        rgb=data[f"rgb_{k:04d}"],
+        depth_m=data[f"depth_{k:04d}"],
+        valid=data[f"valid_{k:04d}"],
+        instance=data[f"instance_{k:04d}"],
+        foreground_alpha=data[f"alpha_{k:04d}"].astype(np.float32) / 255.0,
+        intrinsics=data[f"intrinsics_{k:04d}"],
+        seed=int(params["seed"]),
+        params=params,
+    )
