@@ -53,22 +53,42 @@ def to_network_sample(
     mask = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))[None, None]
     depth = F.interpolate(depth, size=(size, size), mode="nearest-exact")[0]
     mask = F.interpolate(mask.float(), size=(size, size), mode="nearest-exact")[0] > 0.5
-    mask &= torch.isfinite(depth) & (depth > 0)
     has_focal = focal_px is not None and math.isfinite(focal_px) and focal_px > 0
-    focal_ratio = focal_px / width if has_focal else math.nan
+    return with_targets(image, depth, mask, focal_px / width if has_focal else None, kind)
+
+
+def with_targets(
+    image: torch.Tensor,
+    depth_m: torch.Tensor,
+    valid: torch.Tensor,
+    focal_ratio: float | None,
+    kind: str,
+) -> dict[str, torch.Tensor]:
+    """Build the training dict of `to_network_sample` from tensors already at S x S.
+
+    Args:
+        image: (3, S, S) network input in [-1, 1].
+        depth_m: (1, S, S) depth in metres.
+        valid: (1, S, S) bool.
+        focal_ratio: f_px / W (horizontal focal length over image width), or None if unknown.
+        kind: one of DATASET_KINDS.
+    """
+    depth, mask = depth_m.float(), valid.bool() & torch.isfinite(depth_m) & (depth_m > 0)
     safe_depth = torch.where(mask, depth, torch.ones_like(depth))
-    inverse = torch.where(mask, focal_ratio / safe_depth, torch.zeros_like(depth))
-    if not has_focal:
-        inverse = torch.where(mask, 1.0 / safe_depth, inverse)  # non-metric: the scale is free
-    fov_deg = math.degrees(2.0 * math.atan(0.5 / focal_ratio)) if has_focal else math.nan
+    if focal_ratio is not None:
+        inverse = torch.where(mask, focal_ratio / safe_depth, torch.zeros_like(depth))
+        fov_deg = math.degrees(2.0 * math.atan(0.5 / focal_ratio))  # 2 atan(W / (2 f_px))
+    else:  # non-metric data without intrinsics: SSI losses make the scale irrelevant
+        inverse = torch.where(mask, 1.0 / safe_depth, torch.zeros_like(depth))
+        fov_deg = math.nan
     return {
-        "image": image.contiguous(),
+        "image": image.float().contiguous(),
         "depth_m": torch.where(mask, depth, torch.zeros_like(depth)),
         "valid": mask,
         "inverse_depth": inverse,
-        "focal_ratio": torch.tensor(focal_ratio, dtype=torch.float32),
+        "focal_ratio": torch.tensor(math.nan if focal_ratio is None else focal_ratio),
         "fov_deg": torch.tensor(fov_deg, dtype=torch.float32),
-        "has_focal": torch.tensor(has_focal),
+        "has_focal": torch.tensor(focal_ratio is not None),
         "kind": torch.tensor(DATASET_KINDS.index(kind), dtype=torch.int64),
     }
 
