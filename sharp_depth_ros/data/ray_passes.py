@@ -28,25 +28,35 @@ def _rays(camera: Camera, per_pixel: int, offsets: Callable[[object], tuple[obje
     mi = load_mitsuba()
     import drjit as dr
 
+    # Camera numbers are read from memory with gathers, not written into the kernel as
+    # literals: Dr.Jit folds literals into the code and would recompile the path tracer
+    # (about a second) for every new camera.
+    values = [*camera.principal_point_px, 1.0 / camera.focal_px]
+    values += [*camera.world_from_camera.ravel(), *camera.position_m]
+    table = mi.Float(np.asarray(values, dtype=np.float32))
+    dr.eval(table)
+
+    def parameter(position: int) -> object:
+        return dr.gather(mi.Float, table, dr.opaque(mi.UInt32, position))
+
     width, height = camera.width, camera.height
     index = dr.arange(mi.UInt32, width * height * per_pixel)
     pixel = index // per_pixel
     dx, dy = offsets(index - pixel * per_pixel)
-    cx, cy = camera.principal_point_px
-    inverse_f = 1.0 / camera.focal_px
+    cx, cy, inverse_f = parameter(0), parameter(1), parameter(2)
     x = (mi.Float(pixel % width) + dx - cx) * inverse_f
     y = (mi.Float(pixel // width) + dy - cy) * inverse_f
     inverse_norm = dr.rsqrt(x * x + y * y + 1.0)
-    r = camera.world_from_camera
+    r = [[parameter(3 + 3 * row + col) for col in range(3)] for row in range(3)]
     direction = (
         mi.Vector3f(
-            float(r[0, 0]) * x + float(r[0, 1]) * y + float(r[0, 2]),
-            float(r[1, 0]) * x + float(r[1, 1]) * y + float(r[1, 2]),
-            float(r[2, 0]) * x + float(r[2, 1]) * y + float(r[2, 2]),
+            r[0][0] * x + r[0][1] * y + r[0][2],
+            r[1][0] * x + r[1][1] * y + r[1][2],
+            r[2][0] * x + r[2][1] * y + r[2][2],
         )
         * inverse_norm
     )
-    origin = mi.Point3f(*(float(v) for v in camera.position_m))
+    origin = mi.Point3f(parameter(12), parameter(13), parameter(14))
     return mi.Ray3f(origin, direction), inverse_norm
 
 
@@ -54,12 +64,12 @@ def _pixel_centres(sub: object) -> tuple[float, float]:
     return 0.0, 0.0
 
 
-def trace_centres(scene: object, camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+def trace_centres(scene: object, camera: Camera) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One exact ray per pixel centre.
 
     Returns:
-        (depth_m, shape_id): (H, W) float32 planar depth (inf where nothing is hit) and (H, W)
-        uint32 Mitsuba shape ids (0 where nothing is hit).
+        (depth_m, shape_id, prim_index): (H, W) float32 planar depth (inf where nothing is hit),
+        (H, W) uint32 Mitsuba shape ids (0 where nothing is hit) and triangle indices.
     """
     mi = load_mitsuba()
     import drjit as dr
@@ -69,12 +79,15 @@ def trace_centres(scene: object, camera: Camera) -> tuple[np.ndarray, np.ndarray
     # Planar depth: distance along the ray times the cosine to the optical axis (not ray length).
     depth = dr.select(hit.is_valid(), hit.t * inverse_norm, dr.inf)
     shape_id = dr.select(hit.is_valid(), dr.reinterpret_array(mi.UInt32, hit.shape), 0)
+    prim = dr.select(hit.is_valid(), hit.prim_index, 0)
+    dr.eval(depth, shape_id, prim)
     shape = (camera.height, camera.width)
-    return np.array(depth).reshape(shape), np.array(shape_id).reshape(shape)
+    return (np.array(depth).reshape(shape), np.array(shape_id).reshape(shape),
+            np.array(prim).reshape(shape))  # fmt: skip
 
 
-def trace_grid(scene: object, camera: Camera, grid: int) -> np.ndarray:
-    """Mitsuba shape ids of a regular grid x grid sub-pixel pattern, shape (H, W, grid * grid)."""
+def trace_grid(scene: object, camera: Camera, grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shape ids and triangle indices of a grid x grid sub-pixel pattern, each (H, W, grid**2)."""
     mi = load_mitsuba()
     import drjit as dr
 
@@ -87,7 +100,10 @@ def trace_grid(scene: object, camera: Camera, grid: int) -> np.ndarray:
     ray, _ = _rays(camera, grid * grid, offsets)
     hit = scene.ray_intersect(ray)
     shape_id = dr.select(hit.is_valid(), dr.reinterpret_array(mi.UInt32, hit.shape), 0)
-    return np.array(shape_id).reshape(camera.height, camera.width, grid * grid)
+    prim = dr.select(hit.is_valid(), hit.prim_index, 0)
+    dr.eval(shape_id, prim)
+    shape = (camera.height, camera.width, grid * grid)
+    return np.array(shape_id).reshape(shape), np.array(prim).reshape(shape)
 
 
 def render_radiance(
@@ -99,7 +115,7 @@ def render_radiance(
 
     count = camera.width * camera.height * spp
     sampler = mi.load_dict({"type": "independent"})
-    sampler.seed(seed, count)
+    sampler.seed(dr.opaque(mi.UInt32, seed), count)
 
     def offsets(sub: object) -> tuple[object, object]:
         jitter = sampler.next_2d()

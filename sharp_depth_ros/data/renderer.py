@@ -17,9 +17,11 @@ from types import ModuleType
 
 import numpy as np
 
+from sharp_depth_ros.data import meshes
 from sharp_depth_ros.data.backend import is_vectorised, load_mitsuba
+from sharp_depth_ros.data.meshes import Mesh
 from sharp_depth_ros.data.sample import SyntheticSample
-from sharp_depth_ros.data.scene import Lighting, Material, SceneObject, SceneSpec
+from sharp_depth_ros.data.scene import Lighting, Material, SceneSpec
 from sharp_depth_ros.data.textures import linear_to_srgb
 
 # Mitsuba cameras look along local +z with local +x to the image LEFT and +y UP; OpenCV's
@@ -62,47 +64,30 @@ def _bsdf(mi: ModuleType, material: Material) -> object:
         "bitmap": mi.Bitmap(np.ascontiguousarray(material.texture, dtype=np.float32)),
         "raw": True,  # already linear
     }
+    inner = {"type": "diffuse", "reflectance": texture}
     if material.glossy:
-        inner = {
-            "type": "roughplastic",
-            "diffuse_reflectance": texture,
-            "alpha": material.roughness,
-        }
-    else:
-        inner = {"type": "diffuse", "reflectance": texture}
+        # A diffuse base blended with a rough metal lobe: Mitsuba's roughplastic would be closer,
+        # but it precomputes tables for ~0.2 s per instance, longer than a whole 256 px render.
+        inner = {"type": "blendbsdf", "weight": 0.25, "bsdf_0": inner,
+                 "bsdf_1": {"type": "roughconductor", "alpha": material.roughness}}  # fmt: skip
     return mi.load_dict({"type": "twosided", "bsdf": inner})
 
 
-def _shape(mi: ModuleType, obj: SceneObject, bsdfs: list[object]) -> object:
-    if obj.sphere_center_m is not None:
-        return mi.load_dict(
-            {
-                "type": "sphere",
-                "center": [float(v) for v in obj.sphere_center_m],
-                "radius": obj.sphere_radius_m,
-                "bsdf": bsdfs[obj.material_index],
-            }
-        )
-    mesh = obj.mesh
+def _mesh(
+    mi: ModuleType, name: str, mesh: Mesh, bsdf: object, emitter: object | None = None
+) -> object:
     props = mi.Properties()
-    props["bsdf"] = bsdfs[obj.material_index]
-    if obj.emitter_radiance is not None:
-        props["emitter"] = mi.load_dict(
-            {"type": "area", "radiance": {"type": "rgb", "value": list(obj.emitter_radiance)}}
-        )
+    props["bsdf"] = bsdf
+    if emitter is not None:
+        props["emitter"] = emitter
     shape = mi.Mesh(
-        obj.name,
-        len(mesh.vertices),
-        len(mesh.faces),
-        props=props,
-        has_vertex_normals=False,
-        has_vertex_texcoords=True,
-    )
+        name, len(mesh.vertices), len(mesh.faces), props=props,
+        has_vertex_normals=False, has_vertex_texcoords=True,
+    )  # fmt: skip
     params = mi.traverse(shape)
     params["vertex_positions"] = np.ascontiguousarray(mesh.vertices, dtype=np.float32).ravel()
     params["faces"] = np.ascontiguousarray(mesh.faces, dtype=np.uint32).ravel()
-    uv = mesh.uv * obj.uv_scale
-    params["vertex_texcoords"] = np.ascontiguousarray(uv, dtype=np.float32).ravel()
+    params["vertex_texcoords"] = np.ascontiguousarray(mesh.uv, dtype=np.float32).ravel()
     params.update()
     return shape
 
@@ -120,32 +105,121 @@ def _sky(mi: ModuleType, lighting: Lighting) -> dict:
     return {"type": "envmap", "bitmap": mi.Bitmap(image), "to_world": to_world}
 
 
-def build_scene(spec: SceneSpec) -> object:
-    """Load the spec into a Mitsuba scene (the variant chosen by `load_mitsuba`)."""
-    mi = load_mitsuba()
-    scene: dict = {"type": "scene", "sky": _sky(mi, spec.lighting)}
-    if spec.lighting.sun_direction is not None:
-        scene["sun"] = {
-            "type": "directional",
-            "direction": [float(v) for v in spec.lighting.sun_direction],
-            "irradiance": {"type": "rgb", "value": list(spec.lighting.sun_irradiance)},
-        }
-    bsdfs = [_bsdf(mi, material) for material in spec.materials]
-    for obj in spec.objects:
-        scene[obj.name] = _shape(mi, obj, bsdfs)
-    return mi.load_dict(scene)
+@dataclass(frozen=True)
+class BuiltScene:
+    """A loaded Mitsuba scene and the map from (shape, triangle) hits to instance ids.
+
+    Attributes:
+        scene: the `mitsuba.Scene`.
+        owners: (N,) uint16 instance id of every triangle of every shape, concatenated.
+        offsets: Mitsuba shape id -> offset of that shape's first triangle in `owners`.
+    """
+
+    scene: object
+    owners: np.ndarray
+    offsets: dict[int, int]
+
+    def instance_ids(self, shape_id: np.ndarray, prim_index: np.ndarray) -> np.ndarray:
+        """Instance ids for hits given as Mitsuba shape ids (0 = miss) and triangle indices."""
+        table = np.full(max(self.offsets, default=0) + 2, -1, dtype=np.int64)
+        for key, offset in self.offsets.items():
+            table[key] = offset
+        start = table[np.minimum(shape_id, len(table) - 1)]
+        hit = start >= 0
+        ids = np.zeros(shape_id.shape, dtype=np.uint16)
+        ids[hit] = self.owners[start[hit] + prim_index[hit]]
+        return ids
 
 
-def instance_lookup(scene: object, spec: SceneSpec) -> dict[int, int]:
-    """Map Mitsuba's per-shape ids (what `ray_intersect` reports) to instance ids (1-based)."""
+# Far below the ground: where unused fixed slots (spheres, material meshes) are parked.
+_PARKED_M = np.array([0.0, 0.0, -1.0e5])
+_BOUNDS_M = 2.0e5
+
+
+def build_scene(spec: SceneSpec) -> BuiltScene:
+    """Load the spec into a Mitsuba scene (the variant chosen by `load_mitsuba`).
+
+    Dr.Jit compiles one kernel per scene STRUCTURE: the number and types of shapes, materials
+    and emitters. Recompiling costs about a second, far more than rendering a 256 px image, so
+    every scene has the same structure: one merged mesh per material slot, a fixed number of
+    sphere slots (unused ones parked far below the ground), one merged emissive mesh, a sky and
+    a sun. Instance ids come back through per-triangle owner tables.
+    """
+    from sharp_depth_ros.data.scene_sampler import (
+        LIGHT_HALF_SIZE_M,
+        LIGHT_RADIANCE,
+        LIGHT_SLOTS,
+        MAX_SPHERES,
+    )
+
     mi = load_mitsuba()
     import drjit as dr
 
-    index_of = {obj.name: i + 1 for i, obj in enumerate(spec.objects)}
-    shape_ids = np.array(dr.reinterpret_array(mi.UInt32, scene.shapes_dr()))
-    return {
-        int(s): index_of[shape.id()] for s, shape in zip(shape_ids, scene.shapes(), strict=True)
-    }
+    bsdfs = [_bsdf(mi, material) for material in spec.materials]
+    black = mi.load_dict({"type": "diffuse", "reflectance": {"type": "rgb", "value": 0.0}})
+    sun = spec.lighting.sun_direction if spec.lighting.sun_direction is not None else (0, 0, -1)
+    scene: dict = {
+        "type": "scene", "sky": _sky(mi, spec.lighting),
+        "sun": {"type": "directional", "direction": [float(v) for v in sun],
+                "irradiance": {"type": "rgb", "value": list(spec.lighting.sun_irradiance)}},
+    }  # fmt: skip
+    owners: dict[str, np.ndarray] = {}
+    parked = meshes.Mesh(_PARKED_M + np.eye(3) * 1e-3, np.array([[0, 1, 2]]), np.zeros((3, 2)))
+    groups: list[tuple[str, list[tuple[int, meshes.Mesh]], object, object | None]] = []
+    for slot, bsdf in enumerate(bsdfs):
+        members = [
+            (i + 1, o.mesh)
+            for i, o in enumerate(spec.objects)
+            if o.mesh is not None and o.emitter_radiance is None and o.material_index == slot
+        ]
+        members = [(i, meshes.Mesh(m.vertices, m.faces, m.uv * spec.objects[i - 1].uv_scale))
+                   for i, m in members]  # fmt: skip
+        groups.append((f"material_{slot:02d}", members, bsdf, None))
+    lights = [(i + 1, o.mesh) for i, o in enumerate(spec.objects) if o.emitter_radiance is not None]
+    # Unused light slots are parked far below the ground, so every scene has the same emitter
+    # area (Mitsuba bakes it into the kernel as 1 / area) and radiance.
+    h = LIGHT_HALF_SIZE_M
+    slot = np.array([[-h, -h, 0.0], [-h, h, 0.0], [h, h, 0.0], [h, -h, 0.0]]) + _PARKED_M
+    parked_light = meshes.Mesh(slot, np.array([[0, 1, 2], [0, 2, 3]]), np.zeros((4, 2)))
+    lights += [(0, parked_light)] * (LIGHT_SLOTS - len(lights))
+    value = list(LIGHT_RADIANCE)
+    emitter = mi.load_dict({"type": "area", "radiance": {"type": "rgb", "value": value}})
+    groups.append(("lights", lights, black, emitter))
+    # Two specks at fixed far corners pin the scene's bounding sphere, which the sun and sky
+    # bake into the kernel: without them every scene's extent would force a recompile.
+    corners = np.concatenate([np.eye(3) * 1e-3 - _BOUNDS_M, np.eye(3) * 1e-3 + _BOUNDS_M])
+    groups.append(
+        (
+            "bounds",
+            [(0, meshes.Mesh(corners, np.array([[0, 1, 2], [3, 4, 5]]), np.zeros((6, 2))))],
+            black,
+            None,
+        )
+    )
+    for name, members, bsdf, light in groups:
+        mesh = meshes.merge([m for _, m in members]) if members else parked
+        owners[name] = (np.concatenate([np.full(len(m.faces), i, np.uint16) for i, m in members])
+                        if members else np.zeros(1, np.uint16))  # fmt: skip
+        scene[name] = _mesh(mi, name, mesh, bsdf, light)
+    spheres = [(i + 1, o) for i, o in enumerate(spec.objects) if o.sphere_center_m is not None]
+    for slot in range(max(MAX_SPHERES, len(spheres))):
+        name = f"sphere_{slot:02d}"
+        index, obj = spheres[slot] if slot < len(spheres) else (0, None)
+        centre = _PARKED_M if obj is None else obj.sphere_center_m
+        scene[name] = {
+            "type": "sphere", "center": [float(v) for v in centre],
+            "radius": 1e-3 if obj is None else obj.sphere_radius_m,
+            "bsdf": bsdfs[0 if obj is None else obj.material_index],
+        }  # fmt: skip
+        owners[name] = np.array([index], np.uint16)
+    loaded = mi.load_dict(scene)
+    shape_ids = np.array(dr.reinterpret_array(mi.UInt32, loaded.shapes_dr()))
+    offsets, table, position = {}, [], 0
+    for shape_id, shape in zip(shape_ids, loaded.shapes(), strict=True):
+        offsets[int(shape_id)] = position
+        table.append(owners[shape.id()])
+        position += len(owners[shape.id()])
+    return BuiltScene(loaded, np.concatenate(table), offsets)
 
 
 def tone_map(radiance: np.ndarray, exposure_ev: float, middle_grey: float) -> np.ndarray:
@@ -174,15 +248,15 @@ def render_sample(spec: SceneSpec, config: RenderConfig, seed: int) -> Synthetic
         return render_scalar(spec, config, seed)
     from sharp_depth_ros.data import ray_passes
 
-    scene = build_scene(spec)
-    lookup = instance_lookup(scene, spec)
-    depth_m, shape_id = ray_passes.trace_centres(scene, spec.camera)
-    to_instance = np.vectorize(lambda s: lookup.get(int(s), 0), otypes=[np.uint16])
-    instance = to_instance(shape_id) if shape_id.size else shape_id.astype(np.uint16)
-    foreground = np.array([0] + [o.foreground for o in spec.objects], dtype=bool)
-    grid_ids = ray_passes.trace_grid(scene, spec.camera, config.alpha_grid)
-    alpha = foreground[to_instance(grid_ids)].mean(axis=-1).astype(np.float32)
-    radiance = ray_passes.render_radiance(scene, spec.camera, config.spp, config.max_bounces, seed)
+    built = build_scene(spec)
+    depth_m, shape_id, prim_index = ray_passes.trace_centres(built.scene, spec.camera)
+    instance = built.instance_ids(shape_id, prim_index)
+    foreground = np.array([False] + [o.foreground for o in spec.objects], dtype=bool)
+    grid_shape, grid_prim = ray_passes.trace_grid(built.scene, spec.camera, config.alpha_grid)
+    alpha = foreground[built.instance_ids(grid_shape, grid_prim)].mean(axis=-1).astype(np.float32)
+    radiance = ray_passes.render_radiance(
+        built.scene, spec.camera, config.spp, config.max_bounces, seed
+    )
     return finish_sample(spec, config, seed, radiance, depth_m, instance, alpha, mi.variant())
 
 

@@ -13,12 +13,12 @@ from sharp_depth_ros.data.meshes import Mesh
 
 @dataclass(frozen=True, kw_only=True)
 class Material:
-    """A textured diffuse or rough-plastic surface.
+    """A textured diffuse surface, optionally with a glossy (rough metal) lobe.
 
     Attributes:
         texture: (h, w, 3) float32 linear RGB albedo in [0, 1].
-        glossy: rough plastic (a specular coat) instead of pure diffuse.
-        roughness: GGX alpha of the coat, used when `glossy`.
+        glossy: blend a rough specular lobe (25 %) into the diffuse texture.
+        roughness: GGX alpha of the specular lobe, used when `glossy`.
     """
 
     texture: np.ndarray

@@ -21,6 +21,14 @@ from sharp_depth_ros.data.textures import random_texture
 SOLID_KINDS = ("box", "sphere", "cylinder", "torus", "extrusion")
 THIN_KINDS = ("fence", "pole", "wire", "branch", "strands", "panel")
 ASPECTS = (1.0, 4 / 3, 3 / 4, 16 / 9, 3 / 2, 2 / 3)
+# A fixed scene structure (material slots, sphere slots) keeps Mitsuba's compiled kernels valid
+# from one scene to the next; see renderer.py.
+MATERIAL_SLOTS = 12
+GLOSSY_ROUGHNESS = (0.1, 0.2, 0.35)  # the last slots are glossy, fixed roughness per slot
+MAX_SPHERES = 8
+LIGHT_SLOTS = 4  # ceiling lights, all of one size and radiance (the total area is baked in)
+LIGHT_HALF_SIZE_M = 0.5
+LIGHT_RADIANCE = (6.0, 5.8, 5.4)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,8 +62,11 @@ class SceneConfig:
     photo_probability: float = 0.4
 
     def __post_init__(self) -> None:
-        if not 8 <= self.width <= 4096 or not 8 <= self.height <= 4096:
-            raise ValueError(f"SceneConfig size must be 8..4096 px, got {self.width}x{self.height}")
+        for name in ("width", "height"):
+            if not 8 <= getattr(self, name) <= 4096:
+                raise ValueError(
+                    f"SceneConfig.{name} must be in 8..4096 px, got {getattr(self, name)}"
+                )
         for name in ("object_count", "thin_count", "occluder_count"):
             low, high = getattr(self, name)
             if not 0 <= low <= high:
@@ -85,16 +96,25 @@ class _Builder:
         self.objects: list[SceneObject] = []
         self.materials: list[Material] = []
         self.texture_names: list[str] = []
-        for _ in range(int(rng.integers(6, 13))):
+        for slot in range(MATERIAL_SLOTS):
             texture, name = random_texture(rng, config.photo_probability)
-            glossy = bool(rng.uniform() < 0.25)
+            # Fixed per slot: Mitsuba bakes these numbers into the kernel (see renderer.py).
+            glossy_slot = slot - (MATERIAL_SLOTS - len(GLOSSY_ROUGHNESS))
+            roughness = GLOSSY_ROUGHNESS[glossy_slot] if glossy_slot >= 0 else 0.2
             self.materials.append(
-                Material(texture=texture, glossy=glossy, roughness=float(rng.uniform(0.05, 0.4)))
+                Material(texture=texture, glossy=glossy_slot >= 0, roughness=roughness)
             )
             self.texture_names.append(name)
+        self.light_radiance = tuple(
+            float(v) for v in rng.uniform(2.0, 8.0) * rng.uniform(0.8, 1.0, 3)
+        )
 
     def material(self) -> int:
         return int(self.rng.integers(len(self.materials)))
+
+    @property
+    def sphere_count(self) -> int:
+        return sum(o.sphere_center_m is not None for o in self.objects)
 
     def add(self, kind: str, mesh: meshes.Mesh, foreground: bool = False, **kw: object) -> None:
         uv_scale = float(kw.pop("uv_scale", self.rng.uniform(0.3, 2.0)))
@@ -143,6 +163,8 @@ def _random_rotation(rng: np.random.Generator) -> np.ndarray:
 def _solid(b: _Builder, kind: str, size: float, foreground: bool, position: np.ndarray) -> None:
     """Place one solid of about `size` metres with its base (or centre) at `position`."""
     rng = b.rng
+    if kind == "sphere" and b.sphere_count >= MAX_SPHERES:
+        kind = "box"
     if kind == "sphere":
         b.add_sphere(position + [0.0, 0.0, size / 2], size / 2, foreground)
         return
@@ -270,11 +292,10 @@ def _room(b: _Builder, bounds: np.ndarray) -> None:
         ((x0, y1), (x0, y0)),
     ):
         b.add("wall", _quad([[*a, z0], [*c, z0], [*c, z1], [*a, z1]]))
-    for _ in range(int(b.rng.integers(2, 5))):
-        cx, cy = b.rng.uniform([x0 + 0.5, y0 + 0.5], [x1 - 0.5, y1 - 0.5])
-        hx, hy = b.rng.uniform(0.3, 1.2, 2)
+    for _ in range(int(b.rng.integers(2, LIGHT_SLOTS + 1))):
+        cx, cy = b.rng.uniform([x0 + 0.6, y0 + 0.6], [x1 - 0.6, y1 - 0.6])
+        hx = hy = LIGHT_HALF_SIZE_M
         z = z1 - 0.01
-        radiance = tuple(float(v) for v in b.rng.uniform(2.0, 8.0) * b.rng.uniform(0.8, 1.0, 3))
         # Clockwise seen from above: the one-sided area light faces down into the room.
         corners = [
             [cx - hx, cy - hy, z],
@@ -282,7 +303,7 @@ def _room(b: _Builder, bounds: np.ndarray) -> None:
             [cx + hx, cy + hy, z],
             [cx + hx, cy - hy, z],
         ]
-        b.add("light", _quad(corners), emitter_radiance=radiance)
+        b.add("light", _quad(corners), emitter_radiance=LIGHT_RADIANCE)
 
 
 def _lighting(rng: np.random.Generator, indoor: bool) -> Lighting:

@@ -10,6 +10,7 @@ import functools
 import logging
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 LOGGER = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ def random_texture(
         top = int(rng.integers(0, photo.shape[0] - size + 1))
         left = int(rng.integers(0, photo.shape[1] - size + 1))
         crop = photo[top : top + size, left : left + size]
+        if size != TEXTURE_SIZE:  # one texture size for all: see renderer.py on kernel reuse
+            crop = cv2.resize(crop, (TEXTURE_SIZE, TEXTURE_SIZE), interpolation=cv2.INTER_LINEAR)
         tint = 1.0 if rng.uniform() < 0.5 else _random_colour(rng) * 2.0
         return np.clip(crop * tint, 0.0, 1.0).astype(np.float32), f"photo:{name}"
     return procedural_texture(rng), "procedural"

@@ -1,0 +1,161 @@
+"""Training augmentations of Depth Pro ([P] Tab. 16): colour, blur and centre-crop FOV change.
+
+Colour change p=0.75, blur p=0.3, and a centre-crop field-of-view change p=0.5 that updates the
+intrinsics consistently.
+
+Tensors: image (3, H, W) float in [0, 1], depth_m (1, H, W), valid (1, H, W) bool, intrinsics
+(3, 3) float64 with pixel centres at integer coordinates (see `camera.py`). Depth and validity
+are resampled with nearest neighbours so no depth value is ever a blend of two surfaces.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torchvision.transforms.v2 import functional as TF
+
+
+@dataclass(frozen=True, kw_only=True)
+class AugmentConfig:
+    """Probabilities and ranges.
+
+    Attributes:
+        colour_probability: chance of a colour change ([P] Tab. 16: 0.75).
+        blur_probability: chance of a Gaussian blur ([P] Tab. 16: 0.3).
+        crop_probability: chance of the centre-crop FOV change ([P] Tab. 16: 0.5).
+        crop_scale: range of the kept fraction of width and height.
+        brightness: maximum relative brightness change.
+        contrast: maximum relative contrast change.
+        saturation: maximum relative saturation change.
+        hue: maximum hue shift (fraction of the colour circle, <= 0.5).
+        blur_sigma_px: range of the blur's standard deviation.
+    """
+
+    colour_probability: float = 0.75
+    blur_probability: float = 0.3
+    crop_probability: float = 0.5
+    crop_scale: tuple[float, float] = (0.5, 1.0)
+    brightness: float = 0.3
+    contrast: float = 0.3
+    saturation: float = 0.3
+    hue: float = 0.05
+    blur_sigma_px: tuple[float, float] = (0.3, 1.5)
+
+    def __post_init__(self) -> None:
+        for name in ("colour_probability", "blur_probability", "crop_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(
+                    f"AugmentConfig.{name} must be in [0, 1], got {getattr(self, name)}"
+                )
+        low, high = self.crop_scale
+        if not 0.0 < low <= high <= 1.0:
+            raise ValueError(
+                f"AugmentConfig.crop_scale must satisfy 0 < low <= high <= 1, got {(low, high)}"
+            )
+        if not 0.0 <= self.hue <= 0.5:
+            raise ValueError(f"AugmentConfig.hue must be in [0, 0.5], got {self.hue}")
+        low, high = self.blur_sigma_px
+        if not 0.0 < low <= high:
+            raise ValueError(
+                f"AugmentConfig.blur_sigma_px must satisfy 0 < low <= high, got {(low, high)}"
+            )
+
+
+def _uniform(generator: torch.Generator, low: float, high: float) -> float:
+    return low + (high - low) * float(torch.rand((), generator=generator))
+
+
+def crop_and_resize(
+    image: torch.Tensor,
+    depth_m: torch.Tensor,
+    valid: torch.Tensor,
+    intrinsics: torch.Tensor,
+    box: tuple[int, int, int, int],
+    size: tuple[int, int],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Crop the integer pixel box (x0, y0, width, height) and resize to `size` (H, W).
+
+    The image is resized bilinearly (with anti-aliasing); depth and validity with nearest
+    neighbours. With pixel centres at integers, output pixel u' sees input x = (u' + 0.5) / s
+    - 0.5 + x0, so f' = s f and c' = (c - x0 + 0.5) s - 0.5.
+
+    Returns:
+        (image, depth_m, valid, intrinsics) at the new size.
+    """
+    x0, y0, width, height = box
+    out_h, out_w = size
+    image = image[:, y0 : y0 + height, x0 : x0 + width]
+    depth_m = depth_m[:, y0 : y0 + height, x0 : x0 + width]
+    valid = valid[:, y0 : y0 + height, x0 : x0 + width]
+    scale_x, scale_y = out_w / width, out_h / height
+    if (out_h, out_w) != (height, width):
+        image = F.interpolate(
+            image[None], size=size, mode="bilinear", antialias=True, align_corners=False
+        )[0].clamp(0.0, 1.0)
+        depth_m = F.interpolate(depth_m[None], size=size, mode="nearest-exact")[0]
+        valid = F.interpolate(valid[None].float(), size=size, mode="nearest-exact")[0] > 0.5
+    k = intrinsics.clone()
+    k[0, 0], k[1, 1] = intrinsics[0, 0] * scale_x, intrinsics[1, 1] * scale_y
+    k[0, 2] = (intrinsics[0, 2] - x0 + 0.5) * scale_x - 0.5
+    k[1, 2] = (intrinsics[1, 2] - y0 + 0.5) * scale_y - 0.5
+    return image.contiguous(), depth_m.contiguous(), valid.contiguous(), k
+
+
+def centre_box(width: int, height: int, scale: float) -> tuple[int, int, int, int]:
+    """The integer centre crop (x0, y0, w, h) keeping `scale` of each side."""
+    crop_w, crop_h = max(1, round(width * scale)), max(1, round(height * scale))
+    return (width - crop_w) // 2, (height - crop_h) // 2, crop_w, crop_h
+
+
+def augment(
+    image: torch.Tensor,
+    depth_m: torch.Tensor,
+    valid: torch.Tensor,
+    intrinsics: torch.Tensor,
+    config: AugmentConfig,
+    generator: torch.Generator,
+    alpha: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Apply the random augmentations; the output has the input's size.
+
+    Args:
+        image: (3, H, W) float in [0, 1].
+        depth_m: (1, H, W) planar depth.
+        valid: (1, H, W) bool.
+        intrinsics: (3, 3) K.
+        config: probabilities and ranges.
+        generator: the only source of randomness (seed it per sample for reproducibility).
+        alpha: optional (1, H, W) foreground alpha; it follows the crop like the image.
+
+    Returns:
+        (image, depth_m, valid, intrinsics, alpha).
+    """
+    height, width = image.shape[-2:]
+    if float(torch.rand((), generator=generator)) < config.crop_probability:
+        # §4 / Tab. 16: a centre crop resized back to full size narrows the field of view, so the
+        # network sees more focal lengths; K follows the crop exactly.
+        box = centre_box(width, height, _uniform(generator, *config.crop_scale))
+        stacked = image if alpha is None else torch.cat([image, alpha])
+        stacked, depth_m, valid, intrinsics = crop_and_resize(
+            stacked, depth_m, valid, intrinsics, box, (height, width)
+        )
+        image, alpha = stacked[:3], (None if alpha is None else stacked[3:])
+    if float(torch.rand((), generator=generator)) < config.colour_probability:
+        image = TF.adjust_brightness(
+            image, _uniform(generator, 1 - config.brightness, 1 + config.brightness)
+        )
+        image = TF.adjust_contrast(
+            image, _uniform(generator, 1 - config.contrast, 1 + config.contrast)
+        )
+        image = TF.adjust_saturation(
+            image, _uniform(generator, 1 - config.saturation, 1 + config.saturation)
+        )
+        image = TF.adjust_hue(image, _uniform(generator, -config.hue, config.hue))
+    if float(torch.rand((), generator=generator)) < config.blur_probability:
+        sigma = _uniform(generator, *config.blur_sigma_px)
+        kernel = 2 * math.ceil(3 * sigma) + 1
+        image = TF.gaussian_blur(image, [kernel, kernel], [sigma, sigma])
+    return image.clamp(0.0, 1.0), depth_m, valid, intrinsics, alpha

@@ -1,0 +1,171 @@
+"""Torch datasets over synthetic shards and over evaluation folders, with optional augmentation.
+
+Every item is a dict:
+    image        (3, H, W) float32, normalised like the network input: (x - 0.5) / 0.5
+    depth_m      (1, H, W) float32 planar depth, 0 where invalid
+    valid        (1, H, W) bool
+    intrinsics   (3, 3) float32 K (pixel centres at integer coordinates)
+    focal_px     () float32, K[0, 0]
+    alpha        (1, H, W) float32 foreground alpha (zeros when the source has none)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from sharp_depth_ros.data.augment import AugmentConfig, augment, crop_and_resize
+from sharp_depth_ros.data.shards import list_shards, read_shard_sample, shard_length
+
+
+def _item(
+    rgb: np.ndarray,
+    depth_m: np.ndarray,
+    valid: np.ndarray,
+    intrinsics: np.ndarray,
+    alpha: np.ndarray | None,
+    size: tuple[int, int] | None,
+    config: AugmentConfig | None,
+    generator: torch.Generator,
+) -> dict[str, torch.Tensor]:
+    image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255.0
+    depth = torch.from_numpy(np.ascontiguousarray(depth_m, dtype=np.float32))[None]
+    mask = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))[None]
+    k = torch.from_numpy(np.asarray(intrinsics, dtype=np.float64))
+    alpha_t = (
+        torch.zeros_like(depth)
+        if alpha is None
+        else torch.from_numpy(np.asarray(alpha, np.float32))[None]
+    )
+    height, width = image.shape[-2:]
+    if size is not None and tuple(size) != (height, width):
+        # Alpha rides along as a fourth image channel so it is resampled like the image.
+        stacked, depth, mask, k = crop_and_resize(
+            torch.cat([image, alpha_t]), depth, mask, k, (0, 0, width, height), size
+        )
+        image, alpha_t = stacked[:3], stacked[3:]
+    if config is not None:
+        image, depth, mask, k, alpha_t = augment(image, depth, mask, k, config, generator, alpha_t)
+    return {
+        "image": (image - 0.5) / 0.5,
+        "depth_m": depth * mask,
+        "valid": mask,
+        "intrinsics": k.float(),
+        "focal_px": k[0, 0].float(),
+        "alpha": alpha_t,
+    }
+
+
+class ShardDataset(Dataset):
+    """Samples of a `sharp-depth synth` output folder.
+
+    Args:
+        root: the folder with `shard-NNNNN.npz` files.
+        size: (H, W) every item is resized to (K updated); None keeps the stored size.
+        augment: augmentation settings, or None for none.
+        seed: augmentation seed; item i of epoch e uses seed (seed, e, i).
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        size: tuple[int, int] | None = None,
+        augment: AugmentConfig | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.shards = list_shards(root)
+        if not self.shards:
+            raise FileNotFoundError(f"no shard-NNNNN.npz files in {root}")
+        self.index = [(path, k) for path in self.shards for k in range(shard_length(path))]
+        self.size, self.augment, self.seed, self.epoch = size, augment, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw different augmentations in each epoch."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        path, k = self.index[i]
+        s = read_shard_sample(path, k)
+        generator = _generator(self.seed, self.epoch, i)
+        return _item(
+            s.rgb,
+            s.depth_m,
+            s.valid,
+            s.intrinsics,
+            s.foreground_alpha,
+            self.size,
+            self.augment,
+            generator,
+        )
+
+
+class FolderDataset(Dataset):
+    """An evaluation folder (`sharp_depth_ros.evaluation.folder` layout) as a training dataset.
+
+    Samples need intrinsics (ROOT/intrinsics/NAME.json) so that depth is metric with a known
+    focal length. Depth maps of another size are resized to the image with nearest neighbours.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        size: tuple[int, int] | None = None,
+        augment: AugmentConfig | None = None,
+        seed: int = 0,
+    ) -> None:
+        from sharp_depth_ros.evaluation.folder import list_samples
+
+        self.root = Path(root)
+        self.names = list_samples(self.root)
+        self.size, self.augment, self.seed, self.epoch = size, augment, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw different augmentations in each epoch."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        from sharp_depth_ros.evaluation.folder import load_sample
+
+        s = load_sample(self.root, self.names[i])
+        if s.intrinsics is None:
+            raise ValueError(
+                f"{self.root}/intrinsics/{s.name}.json is missing; training needs fx, fy, cx, cy"
+            )
+        k = np.array(
+            [
+                [s.intrinsics.fx, 0, s.intrinsics.cx],
+                [0, s.intrinsics.fy, s.intrinsics.cy],
+                [0, 0, 1.0],
+            ]
+        )
+        depth, valid, mask = s.depth_m, s.valid, s.mask
+        if depth.shape != s.rgb.shape[:2]:
+            rows = (np.arange(s.rgb.shape[0]) + 0.5) * depth.shape[0] // s.rgb.shape[0]
+            cols = (np.arange(s.rgb.shape[1]) + 0.5) * depth.shape[1] // s.rgb.shape[1]
+            rows, cols = rows.astype(int), cols.astype(int)
+            depth, valid = depth[np.ix_(rows, cols)], valid[np.ix_(rows, cols)]
+            mask = None if mask is None else mask[np.ix_(rows, cols)]
+        return _item(
+            s.rgb,
+            depth,
+            valid,
+            k,
+            mask,
+            self.size,
+            self.augment,
+            _generator(self.seed, self.epoch, i),
+        )
+
+
+def _generator(seed: int, epoch: int, index: int) -> torch.Generator:
+    state = np.random.SeedSequence([seed, epoch, index]).generate_state(1, np.uint64)[0]
+    return torch.Generator().manual_seed(int(state))

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sharp_depth_ros.data.scene_sampler import THIN_KINDS, SceneConfig, sample_scene, sample_seed
+
+
+def test_sample_seed_depends_on_global_seed_and_index():
+    seeds = {sample_seed(g, i) for g in range(3) for i in range(50)}
+    assert len(seeds) == 150
+    assert sample_seed(4, 9) == sample_seed(4, 9)
+
+
+def test_same_seed_gives_the_same_scene():
+    config = SceneConfig(width=32, height=32)
+    a, b = sample_scene(123, config), sample_scene(123, config)
+    assert a.params == b.params
+    for x, y in zip(a.objects, b.objects, strict=True):
+        if x.mesh is not None:
+            np.testing.assert_array_equal(x.mesh.vertices, y.mesh.vertices)
+    np.testing.assert_array_equal(a.materials[0].texture, b.materials[0].texture)
+    assert sample_scene(124, config).params != a.params
+
+
+def test_scenes_hold_configured_counts_and_thin_foreground_structures():
+    config = SceneConfig(width=32, height=32, object_count=(10, 40), thin_count=(2, 7))
+    kinds_seen = set()
+    for seed in range(12):
+        spec = sample_scene(seed, config)
+        kinds = [o.kind for o in spec.objects]
+        kinds_seen |= set(kinds)
+        thin = [o for o in spec.objects if o.kind in THIN_KINDS]
+        assert 2 <= len(thin) <= 7 and all(o.foreground for o in thin)
+        assert spec.camera.width == 32
+        assert 30 <= spec.params["camera"]["hfov_deg"] <= 110
+    assert {"fence", "wire", "strands", "panel", "branch", "pole"} <= kinds_seen
+    assert {"ground", "floor"} <= kinds_seen  # both outdoor and indoor scenes occur
+
+
+def test_vary_size_keeps_pixel_count_and_draws_aspects():
+    config = SceneConfig(width=64, height=64, vary_size=True)
+    sizes = {(s.camera.width, s.camera.height) for s in (sample_scene(i, config) for i in range(20))}
+    assert len(sizes) > 2
+    assert all(abs(w * h - 4096) / 4096 < 0.1 for w, h in sizes)
+
+
+@pytest.mark.parametrize(("field", "value"), [("object_count", (5, 2)), ("hfov_range_deg", (0.5, 90.0)),
+                                              ("depth_range_m", (0.0, 10.0)), ("width", 4)])
+def test_scene_config_rejects_out_of_range_values(field, value):
+    with pytest.raises(ValueError, match=field):
+        SceneConfig(**{field: value})
