@@ -42,7 +42,7 @@ class RenderConfig:
 
     spp: int = 8
     max_bounces: int = 3
-    alpha_grid: int = 4
+    alpha_grid: int = 3
     middle_grey: float = 0.18
 
     def __post_init__(self) -> None:
@@ -243,9 +243,12 @@ def render_sample(spec: SceneSpec, config: RenderConfig, seed: int) -> Synthetic
     """
     mi = load_mitsuba()
     if not is_vectorised(mi):
-        from sharp_depth_ros.data.scalar_passes import render_scalar
-
-        return render_scalar(spec, config, seed)
+        # The passes trace whole wavefronts; Mitsuba's scalar variant traces one ray per call,
+        # which from Python would take minutes per image.
+        raise RuntimeError(
+            f"Mitsuba variant {mi.variant()} cannot render samples: install Debian's libllvm19 "
+            "(scripts/setup.sh) or set DRJIT_LIBLLVM_PATH to a libLLVM 17-19"
+        )
     from sharp_depth_ros.data import ray_passes
 
     built = build_scene(spec)

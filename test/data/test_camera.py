@@ -27,8 +27,13 @@ def test_focal_follows_horizontal_fov_and_principal_point_is_centre():
 
 
 def test_intrinsics_reproject_known_points_to_their_pixels():
-    camera = Camera(width=40, height=30, hfov_deg=60.0, position_m=np.array([2.0, 1.0, 0.5]),
-                    world_from_camera=rotation_from_angles(20.0, 5.0, -3.0))
+    camera = Camera(
+        width=40,
+        height=30,
+        hfov_deg=60.0,
+        position_m=np.array([2.0, 1.0, 0.5]),
+        world_from_camera=rotation_from_angles(20.0, 5.0, -3.0),
+    )
     pixels = np.array([[0.0, 0.0], [39.0, 29.0], [19.5, 14.5], [7.0, 22.0]])
     depth = np.array([1.0, 3.5, 10.0, 0.4])
     world = camera.unproject(pixels, depth)
@@ -38,7 +43,9 @@ def test_intrinsics_reproject_known_points_to_their_pixels():
 
 
 def test_point_on_optical_axis_projects_to_principal_point():
-    camera = Camera(width=33, height=21, hfov_deg=45.0, world_from_camera=rotation_from_angles(90, 0, 0))
+    camera = Camera(
+        width=33, height=21, hfov_deg=45.0, world_from_camera=rotation_from_angles(90, 0, 0)
+    )
     pixel, z = camera.project(np.array([[0.0, 7.0, 0.0]]))
     np.testing.assert_allclose(pixel[0], camera.principal_point_px, atol=1e-9)
     assert z[0] == pytest.approx(7.0)

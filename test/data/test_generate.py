@@ -17,10 +17,16 @@ def fake_render(index: int, seed: int = 5) -> SyntheticSample:
     """A cheap deterministic stand-in for the renderer (a pure function of the sample seed)."""
     rng = np.random.default_rng(sample_seed(seed, index))
     depth = rng.uniform(0.5, 9.0, (12, 16)).astype(np.float32)
-    return SyntheticSample(rgb=rng.integers(0, 256, (12, 16, 3), dtype=np.uint8), depth_m=depth,
-                           valid=depth < 8.0, instance=rng.integers(0, 9, (12, 16)).astype(np.uint16),
-                           foreground_alpha=rng.uniform(0, 1, (12, 16)).astype(np.float32),
-                           intrinsics=np.eye(3), seed=sample_seed(seed, index), params={"index": index})
+    return SyntheticSample(
+        rgb=rng.integers(0, 256, (12, 16, 3), dtype=np.uint8),
+        depth_m=depth,
+        valid=depth < 8.0,
+        instance=rng.integers(0, 9, (12, 16)).astype(np.uint16),
+        foreground_alpha=rng.uniform(0, 1, (12, 16)).astype(np.float32),
+        intrinsics=np.eye(3),
+        seed=sample_seed(seed, index),
+        params={"index": index},
+    )
 
 
 class Crash(RuntimeError):
@@ -65,8 +71,16 @@ def test_interrupted_run_resumes_to_the_same_shards_without_duplicates(tmp_path)
 
 
 def test_shards_round_trip_every_field(tmp_path):
-    generate(tmp_path, count=3, seed=5, scene=SCENE, render=RENDER, shard_size=4, workers=0,
-             render_fn=fake_render)
+    generate(
+        tmp_path,
+        count=3,
+        seed=5,
+        scene=SCENE,
+        render=RENDER,
+        shard_size=4,
+        workers=0,
+        render_fn=fake_render,
+    )
     (sample,) = [s for s in read_all(tmp_path).values() if s.params["index"] == 1]
     original = fake_render(1)
     np.testing.assert_array_equal(sample.rgb, original.rgb)
@@ -77,9 +91,13 @@ def test_shards_round_trip_every_field(tmp_path):
 
 
 def test_resuming_with_other_settings_is_refused(tmp_path):
-    generate(tmp_path, count=2, seed=5, scene=SCENE, render=RENDER, workers=0, render_fn=fake_render)
+    generate(
+        tmp_path, count=2, seed=5, scene=SCENE, render=RENDER, workers=0, render_fn=fake_render
+    )
     with pytest.raises(ValueError, match="seed"):
-        generate(tmp_path, count=2, seed=6, scene=SCENE, render=RENDER, workers=0, render_fn=fake_render)
+        generate(
+            tmp_path, count=2, seed=6, scene=SCENE, render=RENDER, workers=0, render_fn=fake_render
+        )
 
 
 def test_spawned_workers_render_what_one_process_renders(tmp_path):

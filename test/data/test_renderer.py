@@ -19,7 +19,9 @@ def plane_depth(rays: np.ndarray, point: np.ndarray, normal: np.ndarray) -> np.n
     return (normal @ point) / (rays @ normal)
 
 
-def sphere_depth(rays: np.ndarray, centre: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+def sphere_depth(
+    rays: np.ndarray, centre: np.ndarray, radius: float
+) -> tuple[np.ndarray, np.ndarray]:
     a = np.sum(rays * rays, axis=-1)
     b = rays @ centre
     disc = b * b - a * (centre @ centre - radius**2)
@@ -73,13 +75,16 @@ def test_rgb_is_antialiased_but_depth_is_not():
     spec = analytic_spec(camera, None, (np.array([0.0, 0.0, 3.0]), 0.8))
     sample = render_sample(spec, RenderConfig(spp=16, max_bounces=2, alpha_grid=4), seed=0)
     grey = sample.rgb.mean(axis=-1)
-    on_edge = sample.foreground_alpha[(sample.foreground_alpha > 0.2) & (sample.foreground_alpha < 0.8)]
+    on_edge = sample.foreground_alpha[
+        (sample.foreground_alpha > 0.2) & (sample.foreground_alpha < 0.8)
+    ]
     assert on_edge.size > 0
     assert len(np.unique(grey)) > 3  # mixed edge colours exist in RGB
     depth_values = np.unique(sample.depth_m[sample.valid])
     expected, _ = sphere_depth(pixel_rays(camera), np.array([0.0, 0.0, 3.0]), 0.8)
-    np.testing.assert_allclose(np.sort(sample.depth_m[sample.valid]), np.sort(expected[np.isfinite(expected)]),
-                               rtol=1e-4)
+    np.testing.assert_allclose(
+        np.sort(sample.depth_m[sample.valid]), np.sort(expected[np.isfinite(expected)]), rtol=1e-4
+    )
     assert depth_values.min() > 2.1
 
 

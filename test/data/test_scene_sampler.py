@@ -40,13 +40,22 @@ def test_scenes_hold_configured_counts_and_thin_foreground_structures():
 
 def test_vary_size_keeps_pixel_count_and_draws_aspects():
     config = SceneConfig(width=64, height=64, vary_size=True)
-    sizes = {(s.camera.width, s.camera.height) for s in (sample_scene(i, config) for i in range(20))}
+    sizes = {
+        (s.camera.width, s.camera.height) for s in (sample_scene(i, config) for i in range(20))
+    }
     assert len(sizes) > 2
     assert all(abs(w * h - 4096) / 4096 < 0.1 for w, h in sizes)
 
 
-@pytest.mark.parametrize(("field", "value"), [("object_count", (5, 2)), ("hfov_range_deg", (0.5, 90.0)),
-                                              ("depth_range_m", (0.0, 10.0)), ("width", 4)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("object_count", (5, 2)),
+        ("hfov_range_deg", (0.5, 90.0)),
+        ("depth_range_m", (0.0, 10.0)),
+        ("width", 4),
+    ],
+)
 def test_scene_config_rejects_out_of_range_values(field, value):
     with pytest.raises(ValueError, match=field):
         SceneConfig(**{field: value})

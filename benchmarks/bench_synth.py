@@ -1,0 +1,62 @@
+"""Synthetic-scene throughput: images per second of `generate` with K worker processes.
+
+Usage: python benchmarks/bench_synth.py [--count 24] [--workers 2] [--sizes 256 384]
+
+Reports the steady-state rate (samples after the first one per worker, so the one-time start-up
+of the workers -- imports and Mitsuba kernel compilation -- is excluded) and the overall rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+
+from sharp_depth_ros.data.generate import generate
+from sharp_depth_ros.data.renderer import RenderConfig
+from sharp_depth_ros.data.scene_sampler import SceneConfig
+
+
+def measure(size: int, count: int, workers: int, spp: int, seed: int) -> tuple[float, float]:
+    stamps: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-synth-") as folder:
+        start = time.perf_counter()
+        generate(
+            folder,
+            count=count,
+            seed=seed,
+            scene=SceneConfig(width=size, height=size),
+            render=RenderConfig(spp=spp),
+            shard_size=8,
+            workers=workers,
+            progress=lambda n: stamps.append(time.perf_counter()),
+        )
+        total = time.perf_counter() - start
+    warm = stamps[workers - 1 :]
+    steady = (len(warm) - 1) / (warm[-1] - warm[0]) if len(warm) > 1 else float("nan")
+    return steady, count / total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 384])
+    parser.add_argument("--spp", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    for size in args.sizes:
+        runs = [
+            measure(size, args.count, args.workers, args.spp, seed) for seed in range(args.repeats)
+        ]
+        steady = statistics.median(r[0] for r in runs)
+        overall = statistics.median(r[1] for r in runs)
+        print(
+            f"{size}x{size} spp={args.spp} workers={args.workers} count={args.count}: "
+            f"steady {steady:.2f} images/s, overall {overall:.2f} images/s (incl. start-up)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from sharp_depth_ros.data.augment import AugmentConfig, augment, centre_box, crop_and_resize
+from sharp_depth_ros.data.camera import Camera, unproject_pixels
+
+
+def scene_tensors(width: int = 40, height: int = 30):
+    camera = Camera(width=width, height=height, hfov_deg=70.0)
+    rng = np.random.default_rng(0)
+    depth = rng.uniform(1.0, 9.0, (height, width)).astype(np.float32)
+    image = torch.from_numpy(rng.uniform(0, 1, (3, height, width)).astype(np.float32))
+    valid = torch.from_numpy(depth < 8.0)[None]
+    return image, torch.from_numpy(depth)[None], valid, torch.from_numpy(camera.intrinsics())
+
+
+def points(depth: torch.Tensor, k: torch.Tensor) -> np.ndarray:
+    height, width = depth.shape[-2:]
+    v, u = np.mgrid[0:height, 0:width]
+    pixels = np.stack([u.ravel(), v.ravel()], axis=1)
+    return unproject_pixels(k.numpy(), pixels, depth[0].numpy().ravel()).reshape(height, width, 3)
+
+
+def test_plain_crop_unprojects_to_the_same_3d_points():
+    image, depth, valid, k = scene_tensors()
+    box = (5, 3, 24, 20)
+    _, cropped, _, k2 = crop_and_resize(image, depth, valid, k, box, (20, 24))
+    original = points(depth, k)[3:23, 5:29]
+    np.testing.assert_allclose(points(cropped, k2), original, rtol=1e-6)
+
+
+def test_crop_and_resize_rays_hit_the_continuous_source_position():
+    image, depth, valid, k = scene_tensors()
+    box = centre_box(40, 30, 0.6)
+    _, _, _, k2 = crop_and_resize(image, depth, valid, k, box, (30, 40))
+    scale = 40 / box[2]
+    out = np.array([[0.0, 0.0], [39.0, 29.0], [17.0, 11.0]])
+    source = (out + 0.5) / scale - 0.5 + np.array(box[:2])
+    np.testing.assert_allclose(
+        unproject_pixels(k2.numpy(), out, np.ones(3)),
+        unproject_pixels(k.numpy(), source, np.ones(3)),
+        atol=1e-9,
+    )
+    assert float(k2[0, 0]) == pytest.approx(float(k[0, 0]) * scale)
+
+
+def test_resized_depth_takes_values_of_source_pixels_only():
+    image, depth, valid, k = scene_tensors()
+    _, resized, resized_valid, _ = crop_and_resize(
+        image, depth, valid, k, centre_box(40, 30, 0.55), (30, 40)
+    )
+    assert set(resized.unique().tolist()) <= set(depth.unique().tolist())
+    assert resized_valid.dtype == torch.bool
+
+
+def test_augment_keeps_depth_and_intrinsics_consistent_after_fov_crop():
+    image, depth, valid, k = scene_tensors()
+    config = AugmentConfig(
+        crop_probability=1.0, colour_probability=0.0, blur_probability=0.0, crop_scale=(0.5, 0.5)
+    )
+    out_image, out_depth, _, out_k, _ = augment(
+        image, depth, valid, k, config, torch.Generator().manual_seed(1)
+    )
+    assert out_image.shape == image.shape and out_depth.shape == depth.shape
+    assert float(out_k[0, 0]) == pytest.approx(2 * float(k[0, 0]))
+    # Output pixel centre (u, v) sits at source (x0 + (u + 0.5) / 2 - 0.5): same ray under both K.
+    x0, y0, _, _ = centre_box(40, 30, 0.5)
+    out = np.array([[3.0, 4.0], [20.0, 15.0]])
+    source = (out + 0.5) / 2 - 0.5 + [x0, y0]
+    np.testing.assert_allclose(
+        unproject_pixels(out_k.numpy(), out, np.ones(2)),
+        unproject_pixels(k.numpy(), source, np.ones(2)),
+        atol=1e-9,
+    )
+
+
+def test_colour_and_blur_change_only_the_image():
+    image, depth, valid, k = scene_tensors()
+    config = AugmentConfig(crop_probability=0.0, colour_probability=1.0, blur_probability=1.0)
+    out_image, out_depth, out_valid, out_k, _ = augment(
+        image, depth, valid, k, config, torch.Generator().manual_seed(2)
+    )
+    assert not torch.equal(out_image, image)
+    assert torch.equal(out_depth, depth) and torch.equal(out_valid, valid) and torch.equal(out_k, k)
+    assert 0.0 <= float(out_image.min()) and float(out_image.max()) <= 1.0
+
+
+def test_same_generator_seed_gives_the_same_augmentation():
+    image, depth, valid, k = scene_tensors()
+    config = AugmentConfig()
+    a = augment(image, depth, valid, k, config, torch.Generator().manual_seed(7))
+    b = augment(image, depth, valid, k, config, torch.Generator().manual_seed(7))
+    for x, y in zip(a[:4], b[:4], strict=True):
+        assert torch.equal(x, y)
+
+
+def test_probabilities_follow_the_paper_by_default():
+    config = AugmentConfig()
+    assert (config.colour_probability, config.blur_probability, config.crop_probability) == (
+        0.75,
+        0.3,
+        0.5,
+    )
+    with pytest.raises(ValueError, match="crop_probability"):
+        AugmentConfig(crop_probability=1.5)
