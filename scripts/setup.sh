@@ -15,4 +15,13 @@ pip_install --upgrade pip
 pip_install torch==2.14.1 torchvision==0.29.1
 pip_install -r requirements.txt
 pip_install --no-deps -e .
+# Mitsuba's vectorised CPU variant (sharp-depth synth) needs libLLVM; Debian 12's LLVM 15/16 crash
+# in Dr.Jit, 19 works. sharp_depth_ros.data.backend finds it (or honours DRJIT_LIBLLVM_PATH).
+if command -v apt-get >/dev/null 2>&1 && ! dpkg -s libllvm19 >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -q libllvm19 || (apt-get update -q && apt-get install -y -q libllvm19)
+  else
+    echo "setup: warning: install libllvm19 (sudo apt-get install libllvm19) for sharp-depth synth"
+  fi
+fi
 echo "setup: done (.venv ready)"
