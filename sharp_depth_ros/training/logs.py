@@ -14,10 +14,11 @@ class CsvLog:
     """Append rows with fixed columns to a CSV file; the first column is the global step."""
 
     def __init__(self, path: str | Path, columns: Sequence[str], *, resume_step: int) -> None:
-        """Open `path`; on a resume keep only the rows logged before `resume_step`.
+        """Open `path`; on a resume keep only the rows of steps up to `resume_step`.
 
-        A killed run may have logged steps after its last checkpoint; the resumed run logs those
-        steps again, so the old rows are dropped rather than duplicated.
+        Rows are keyed by the number of finished steps. A killed run may have logged steps after
+        its last checkpoint; the resumed run logs those steps again, so the old rows are dropped
+        rather than duplicated.
         """
         self.path, self.columns = Path(path), list(columns)
         kept: list[str] = []
@@ -25,7 +26,7 @@ class CsvLog:
             with self.path.open(newline="", encoding="utf-8") as handle:
                 rows = list(csv.reader(handle))
             if rows and rows[0] == self.columns:
-                kept = [",".join(r) for r in rows[1:] if r and int(float(r[0])) < resume_step]
+                kept = [",".join(r) for r in rows[1:] if r and int(float(r[0])) <= resume_step]
         atomic_write_text(self.path, "\n".join([",".join(self.columns), *kept]) + "\n")
 
     def write(self, values: dict[str, float | int | str]) -> None:

@@ -1,0 +1,137 @@
+"""End-to-end tests of the training loop with the test-tiny network on CPU.
+
+The machine is small and shared: each run takes a few steps at batch 1 or 2.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from sharp_depth_ros.checkpoints import load_checkpoint
+from sharp_depth_ros.model import create_model
+from sharp_depth_ros.training import TrainConfig, train
+from sharp_depth_ros.training.samples import to_network_sample
+
+
+class StepScenes(torch.utils.data.Dataset):
+    """A near wall on the left (bright) and a farther one on the right (dark), 2 samples."""
+
+    def __init__(self, kind: str = "metric_synthetic", fail_on_call: int = 0) -> None:
+        self.kind, self.calls, self.fail_on_call = kind, 0, fail_on_call
+
+    def __len__(self) -> int:
+        return 2
+
+    def get(self, index: int, seed: int) -> dict[str, torch.Tensor]:
+        self.calls += 1
+        if self.calls == self.fail_on_call:
+            raise KeyboardInterrupt("simulated kill in the middle of a step")
+        rgb = np.zeros((32, 32, 3), np.uint8)
+        depth = np.full((32, 32), 1.1, np.float32)
+        cut = 12 + 8 * index
+        rgb[:, :cut], rgb[:, cut:], depth[:, :cut] = 220, 40, 1.0
+        return to_network_sample(rgb, depth, depth > 0, 32.0, self.kind, 512)
+
+
+def recipe(stages: list[dict], batch_size: int = 1, **extra) -> TrainConfig:
+    return TrainConfig.from_dict(
+        {
+            "model": {"preset": "test-tiny"},
+            "data": {
+                "datasets": [{"name": "steps", "kind": "metric_synthetic", "source": "analytic"}],
+                "batch_size": batch_size,
+            },
+            "curriculum": {"stages": stages},
+            "log_every_steps": 1,
+            **extra,
+        }
+    )
+
+
+def flat_schedule(**stage) -> dict:
+    return {"schedule": {"warmup_fraction": 0.0, "constant_fraction": 1.0}, **stage}
+
+
+def logged(path, column: str = "loss") -> list[float]:
+    with open(path, newline="") as handle:
+        return [float(row[column]) for row in csv.DictReader(handle)]
+
+
+def test_tiny_model_overfits_two_samples_loss_falls_tenfold(tmp_path):
+    stage = {
+        "name": "fit",
+        "steps": 16,
+        "objective": "custom",
+        "losses": {"metric_synthetic": ["mae"]},
+        "lr_encoder": 1e-4,
+        "lr_decoder": 1e-2,
+        # 2 warm-up steps, 10 constant, the last 4 at x0.1 to settle
+        "schedule": {"warmup_fraction": 0.125, "constant_fraction": 0.625},
+    }
+    config = recipe([stage], optim={"grad_clip_norm": 1.0}, checkpoint_every_steps=1000)
+    model = train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes()]).model
+    losses = logged(tmp_path / "metrics.csv")
+    assert len(losses) == 16
+    assert np.mean(losses[-3:]) < losses[0] / 10, losses
+    # Beyond the scale: the near (left) wall comes out nearer than the far one.
+    with torch.no_grad():
+        sample = StepScenes().get(1, 0)
+        pred = model.eval()(sample["image"][None], run_fov=False).canonical_inverse_depth[0, 0]
+    near, far = pred[:, 100:250].mean(), pred[:, 350:].mean()
+    assert near > far, (near, far)
+    assert (tmp_path / "model.safetensors").is_file()
+
+
+def two_stage_recipe() -> TrainConfig:
+    stages = [
+        flat_schedule(name="depth", steps=3, lr_encoder=1e-3, lr_decoder=1e-3),
+        flat_schedule(
+            name="focal", steps=1, objective="focal", trains="fov", lr_encoder=1e-3, lr_decoder=1e-3
+        ),
+    ]
+    return recipe(stages, checkpoint_every_steps=2)
+
+
+def test_resume_after_a_kill_matches_the_uninterrupted_run(tmp_path):
+    config = two_stage_recipe()
+    reference = train(config, tmp_path / "a", device="cpu", progress=False, datasets=[StepScenes()])
+    # Killed while reading the 3rd batch: the last checkpoint is from step 2.
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            config,
+            tmp_path / "b",
+            device="cpu",
+            progress=False,
+            datasets=[StepScenes(fail_on_call=3)],
+        )
+    resumed = train(
+        config, tmp_path / "b", resume=True, device="cpu", progress=False, datasets=[StepScenes()]
+    )
+    assert resumed.finished and resumed.steps_done == 4
+    expected, got = reference.model.state_dict(), resumed.model.state_dict()
+    for name, value in expected.items():
+        torch.testing.assert_close(got[name], value, rtol=1e-5, atol=1e-7, msg=name)
+    assert logged(tmp_path / "b" / "metrics.csv", "step") == [1, 2, 3, 4]  # no duplicate rows
+    assert logged(tmp_path / "b" / "metrics.csv") == pytest.approx(
+        logged(tmp_path / "a" / "metrics.csv"), rel=1e-5
+    )
+
+
+def test_depth_stage_leaves_the_fov_head_and_focal_stage_only_trains_it(tmp_path):
+    config = two_stage_recipe()
+    final = train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes()]).model
+    after_depth = load_checkpoint(tmp_path / "model-depth.safetensors").model.state_dict()
+    torch.manual_seed(config.seed)
+    initial = create_model("test-tiny").state_dict()  # the trainer seeds the same way
+    fov_keys = [k for k in initial if k.startswith("fov.")]
+    depth_keys = [k for k in initial if not k.startswith("fov.")]
+    for key in fov_keys:
+        torch.testing.assert_close(after_depth[key], initial[key], msg=key)
+    for key in depth_keys:
+        torch.testing.assert_close(final.state_dict()[key], after_depth[key], msg=key)
+    assert any(not torch.equal(after_depth[k], initial[k]) for k in depth_keys)
+    assert any(not torch.equal(final.state_dict()[k], after_depth[k]) for k in fov_keys)
