@@ -132,6 +132,6 @@ def render_radiance(
     # Clamp rare very bright paths (fireflies from small lights at low spp) before the box-filter
     # mean; NumPy's fixed reduction order keeps the image bit-for-bit reproducible.
     luminance = samples @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-    ceiling = 20.0 * max(float(np.median(luminance)), 1e-3)
+    ceiling = 8.0 * max(float(np.median(luminance)), 1e-3)
     scale = np.minimum(1.0, ceiling / np.maximum(luminance, 1e-12))[..., None]
     return (samples * scale).mean(axis=2, dtype=np.float32)

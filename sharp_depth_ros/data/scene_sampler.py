@@ -27,8 +27,8 @@ MATERIAL_SLOTS = 12
 GLOSSY_ROUGHNESS = (0.1, 0.2, 0.35)  # the last slots are glossy, fixed roughness per slot
 MAX_SPHERES = 8
 LIGHT_SLOTS = 4  # ceiling lights, all of one size and radiance (the total area is baked in)
-LIGHT_HALF_SIZE_M = 0.5
-LIGHT_RADIANCE = (6.0, 5.8, 5.4)
+LIGHT_HALF_SIZE_M = 1.0
+LIGHT_RADIANCE = (3.0, 2.9, 2.7)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,7 +293,7 @@ def _room(b: _Builder, bounds: np.ndarray) -> None:
     ):
         b.add("wall", _quad([[*a, z0], [*c, z0], [*c, z1], [*a, z1]]))
     for _ in range(int(b.rng.integers(2, LIGHT_SLOTS + 1))):
-        cx, cy = b.rng.uniform([x0 + 0.6, y0 + 0.6], [x1 - 0.6, y1 - 0.6])
+        cx, cy = b.rng.uniform([x0 + 1.1, y0 + 1.1], [x1 - 1.1, y1 - 1.1])
         hx = hy = LIGHT_HALF_SIZE_M
         z = z1 - 0.01
         # Clockwise seen from above: the one-sided area light faces down into the room.
