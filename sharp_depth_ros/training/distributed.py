@@ -110,7 +110,11 @@ def wrap_model(model: torch.nn.Module, context: DistributedContext) -> torch.nn.
     if not context.is_distributed:
         return model
     device_ids = [context.device.index] if context.device.type == "cuda" else None
-    return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+    # Some parameters never take part in the forward (the deepest fusion block's unused
+    # `resnet1`, kept for checkpoint compatibility), so DDP must look for unused ones.
+    return torch.nn.parallel.DistributedDataParallel(
+        model, device_ids=device_ids, find_unused_parameters=True
+    )
 
 
 def cleanup(context: DistributedContext) -> None:
