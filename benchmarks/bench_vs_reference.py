@@ -35,10 +35,12 @@ import datetime
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -47,6 +49,18 @@ import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCS_HEADING = "### Same-machine comparison with the reference implementation"
+DOCS_PARENT_HEADING = "## Network and predictor"
+DOCS_INTRO = f"""{DOCS_HEADING}
+
+`benchmarks/bench_vs_reference.py` builds our network and the reference implementation (a
+checkout of the public repository, outside this tree) on the same machine, loads one state dict
+into both, and alternates their 1536x1536 forwards (FOV head included, fp32, no_grad), each in
+its own process for its own peak RSS (VmHWM after the build). Stage columns come from forward
+hooks and are medians: `encoder` holds `patch_vit` (35 patches), `image_vit` and
+`encoder_other` (split, merge, projections); `fov_rest` is total minus encoder, decoder and head
+(the FOV ViT and head, plus glue). "active" weights: seeded re-randomisation, so that every
+block contributes (the default init's LayerScale of 1e-5 makes the ViTs nearly inert).
+"""
 REDUCED_TIMM_NAME = "bench_reduced_vit"
 REDUCED_PRESET = "bench_reduced"
 # Issue 2's parity tolerances, applied the way test/model/test_reference_parity.py does, made
@@ -425,6 +439,8 @@ def _measure(args: argparse.Namespace, out: Path) -> tuple[dict, dict, dict, dic
         timings: dict[str, list[dict]] = {"reference": [], "ours": []}
         for index in range(args.warmup + args.repeats):
             order = ("reference", "ours") if index % 2 == 0 else ("ours", "reference")
+            if args.first == "ours":
+                order = order[::-1]
             for name in order:
                 result = handles[name].send("run")
                 kind = "warmup" if index < args.warmup else "repeat"
@@ -512,11 +528,12 @@ def run(args: argparse.Namespace) -> dict:
             "weights": args.weights,
             "repeats": args.repeats,
             "warmup": args.warmup,
+            "first": args.first,
             "threads": args.threads,
             "torch": torch.__version__,
             "machine": _cpu_name(),
             "date": datetime.date.today().isoformat(),
-            "command": " ".join(sys.argv),
+            "command": shlex.join(["python", *sys.argv]),
         },
     }
 
@@ -555,33 +572,57 @@ def _markdown(report: dict) -> str:
         f"median of paired repeats {report['ratio_median_of_paired_repeats']:.3f}, of minima "
         f"{report['ratio_of_min_latencies']:.3f}. Stage columns are medians. Outputs "
         f"{'equal' if report['outputs_equal'] else 'NOT equal'} within tolerance: canonical "
-        f"inverse depth max rel. {canonical['max_rel_significant']:.1e} where > 1 % of its max "
+        f"inverse depth max rel. {canonical['max_rel_significant']:.1e} where above 1 % of its max "
         f"(tol. {CANONICAL_RTOL:g}), max abs {canonical['max_abs_over_max_ref']:.1e} of its max "
         f"(tol. {CANONICAL_ABS_FRACTION:g}); FOV {report['fov_deg']['ours']:.3f} deg, rel. "
         f"diff {fov['max_rel_significant']:.1e} (tol. {FOV_RTOL:g}).\n"
     )
-    return "\n".join(lines)
+    floor = report.get("fp32_vs_fp64")
+    if floor:
+        lines.append(
+            "Rounding floor (each fp32 output vs. the reference run in float64): canonical "
+            "inverse depth max rel. where above 1 % of its max: ours "
+            f"{floor['ours']['canonical_inverse_depth']['max_rel_significant']:.1e}, reference "
+            f"{floor['reference']['canonical_inverse_depth']['max_rel_significant']:.1e}.\n"
+        )
+    # Prose lines wrapped like the rest of the page; table rows and the command stay whole.
+    return "\n".join(
+        line if line.lstrip("\n").startswith(("|", "Command")) else _wrap(line) for line in lines
+    )
+
+
+def _wrap(paragraph: str) -> str:
+    lead = paragraph[: len(paragraph) - len(paragraph.lstrip("\n"))]
+    return (
+        lead
+        + textwrap.fill(paragraph.strip("\n"), width=100, break_on_hyphens=False)
+        + "\n" * paragraph.endswith("\n")
+    )
+
+
+def _section_end(lines: list[str], start: int, levels: tuple[str, ...]) -> int:
+    return next(
+        (i for i in range(start + 1, len(lines)) if lines[i].startswith(levels)), len(lines)
+    )
 
 
 def append_to_docs(docs: Path, text: str) -> None:
-    """Insert `text` at the end of the comparison section, creating the section if needed."""
+    """Add `text` at the end of the comparison section.
+
+    The section is created, if missing, at the end of the "## Network and predictor" section
+    (or of the file).
+    """
     lines = docs.read_text().splitlines(keepends=True) if docs.exists() else []
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == DOCS_HEADING)
-    except StopIteration:
-        intro = (
-            "\n" + DOCS_HEADING + "\n\n`benchmarks/bench_vs_reference.py`: our network and "
-            "the reference implementation built on the same machine with the same state "
-            "dict, forwards alternated. Stage columns come from forward hooks "
-            "(encoder includes patch_vit and image_vit; fov includes fov_vit).\n"
-        )
-        docs.write_text("".join(lines) + intro + text)
-        return
-    end = next(
-        (i for i in range(start + 1, len(lines)) if lines[i].startswith(("## ", "### "))),
-        len(lines),
-    )
-    docs.write_text("".join(lines[:end]) + text + "\n" + "".join(lines[end:]))
+    heading = [i for i, line in enumerate(lines) if line.strip() == DOCS_HEADING]
+    if heading:
+        end = _section_end(lines, heading[0], ("## ", "### "))
+    else:
+        parent = [i for i, line in enumerate(lines) if line.startswith(DOCS_PARENT_HEADING)]
+        end = _section_end(lines, parent[0], ("## ",)) if parent else len(lines)
+        text = DOCS_INTRO + text
+    if end > 0 and lines[end - 1].strip():
+        text = "\n" + text.lstrip("\n")
+    docs.write_text("".join(lines[:end]) + text.lstrip("\n") + "\n" + "".join(lines[end:]))
 
 
 def main() -> None:
@@ -599,6 +640,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1, help="untimed forwards per worker")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--first", choices=("reference", "ours"), default="reference", help="who runs first"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--note", default="", help="free text for the docs table (e.g. load)")
     parser.add_argument("--json", type=Path, help="write the report here")
