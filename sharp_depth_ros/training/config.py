@@ -39,10 +39,32 @@ class ModelConfig:
         preset: preset name (`sharp_depth_ros.model.list_presets()`); for an official checkpoint,
             the layout of its weights.
         checkpoint: optional path of our or the official checkpoint to start from (fine-tuning).
+        init_inverse_depth: for a fresh network, the bias of the depth head's last convolution,
+            i.e. the canonical inverse depth it starts at. The preset's zero bias can leave every
+            pixel below the final ReLU (sharp-small does): no output, no gradient, no training.
+            0.3 is f/W = 0.8 at 2.7 m.
+        init_fov_deg: for a fresh network, the FOV head's starting output (its last bias), so
+            the focal stage starts near typical cameras instead of at 0 degrees.
     """
 
     preset: str = "sharp-small"
     checkpoint: str = ""
+    init_inverse_depth: float = 0.3
+    init_fov_deg: float = 60.0
+
+    def __post_init__(self) -> None:
+        _require(
+            self.init_inverse_depth > 0,
+            "model.init_inverse_depth",
+            self.init_inverse_depth,
+            "a number > 0",
+        )
+        _require(
+            0 < self.init_fov_deg < 180,
+            "model.init_fov_deg",
+            self.init_fov_deg,
+            "a number in (0, 180)",
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from sharp_depth_ros.training.config import ModelConfig, OptimConfig
@@ -11,7 +12,8 @@ from sharp_depth_ros.training.curriculum import StageConfig
 def build_model(config: ModelConfig) -> nn.Module:
     """A fresh network from a preset, or one loaded from our or the official checkpoint.
 
-    The caller seeds torch first, so every process builds identical initial weights.
+    The caller seeds torch first, so every process builds identical initial weights. A fresh
+    network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg`.
     """
     if config.checkpoint:
         from sharp_depth_ros.checkpoints import load_checkpoint
@@ -19,7 +21,16 @@ def build_model(config: ModelConfig) -> nn.Module:
         return load_checkpoint(config.checkpoint, preset=config.preset or None).model
     from sharp_depth_ros.model import create_model
 
-    return create_model(config.preset)
+    model = create_model(config.preset)
+    with torch.no_grad():
+        _last_conv(model.head).bias.fill_(config.init_inverse_depth)
+        if getattr(model, "fov", None) is not None:
+            _last_conv(model.fov.head).bias.fill_(config.init_fov_deg)
+    return model
+
+
+def _last_conv(module: nn.Module) -> nn.Conv2d:
+    return [m for m in module.modules() if isinstance(m, nn.Conv2d)][-1]
 
 
 def vit_modules(model: nn.Module) -> list[nn.Module]:

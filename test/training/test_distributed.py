@@ -12,9 +12,9 @@ import torch
 import yaml
 
 from sharp_depth_ros.checkpoints import load_checkpoint
-from sharp_depth_ros.model import create_model
 from sharp_depth_ros.training import TrainConfig, train
 from sharp_depth_ros.training.distributed import init_distributed
+from sharp_depth_ros.training.parts import build_model
 
 RECIPE = {
     "model": {"preset": "test-tiny"},
@@ -60,9 +60,10 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
 
-    single = train(TrainConfig.from_dict(RECIPE), tmp_path / "one", device="cpu", progress=False)
+    single_config = TrainConfig.from_dict(RECIPE)
+    single = train(single_config, tmp_path / "one", device="cpu", progress=False)
     torch.manual_seed(0)  # the trainer seeds like this before building the network
-    initial = create_model("test-tiny").state_dict()
+    initial = build_model(single_config.model).state_dict()
     distributed = load_checkpoint(tmp_path / "ddp" / "model.safetensors").model.state_dict()
     moved = 0.0
     for name, value in single.model.state_dict().items():
