@@ -142,3 +142,21 @@ def test_depth_stage_leaves_the_fov_head_and_focal_stage_only_trains_it(tmp_path
         torch.testing.assert_close(final.state_dict()[key], after_depth[key], msg=key)
     assert any(not torch.equal(after_depth[k], initial[k]) for k in depth_keys)
     assert any(not torch.equal(final.state_dict()[k], after_depth[k]) for k in fov_keys)
+
+
+def test_fp16_on_cpu_is_refused_with_the_fix(tmp_path):
+    config = recipe([{"name": "s", "steps": 1}], optim={"precision": "fp16"})
+    with pytest.raises(ValueError, match="fp16.*CUDA"):
+        train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes()])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("precision", ["fp16", "bf16"])
+def test_mixed_precision_steps_on_cuda_keep_the_loss_finite(tmp_path, precision):
+    stage = {"name": "s", "steps": 3, "lr_encoder": 1e-4, "lr_decoder": 1e-3}
+    config = recipe([stage], batch_size=2, optim={"precision": precision})
+    result = train(config, tmp_path, device="cuda", progress=False, datasets=[StepScenes()])
+    assert result.finished
+    assert all(np.isfinite(logged(tmp_path / "metrics.csv")))
+    assert next(result.model.parameters()).dtype == torch.float32  # master weights stay fp32
