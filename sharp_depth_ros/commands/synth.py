@@ -38,6 +38,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--contact-sheet", type=Path, metavar="PNG", help="write a 16-sample contact sheet PNG"
     )
+    parser.add_argument(
+        "--eval-folder",
+        type=Path,
+        metavar="DIR",
+        help="afterwards, also write the shards as a `sharp-depth eval` folder into DIR",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -79,4 +85,9 @@ def run(args: argparse.Namespace) -> int:
         f"({result.images_per_second:.2f} images/s), {result.written_shards} shards written, "
         f"{result.skipped_shards} already complete -> {args.out}"
     )
+    if args.eval_folder is not None:
+        from sharp_depth_ros.data.export import export_eval_folder
+
+        exported = export_eval_folder(args.out, args.eval_folder)
+        print(f"synth: {exported} samples as an evaluation folder -> {args.eval_folder}")
     return 0
