@@ -5,12 +5,13 @@ Every item is a dict:
     depth_m      (1, H, W) float32 planar depth, 0 where invalid
     valid        (1, H, W) bool
     intrinsics   (3, 3) float32 K (pixel centres at integer coordinates)
-    focal_px     () float32, K[0, 0]
+    focal_px     () float32, K[0, 0] (NaN for a folder sample without intrinsics, if allowed)
     alpha        (1, H, W) float32 foreground alpha (zeros when the source has none)
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -108,8 +109,17 @@ class ShardDataset(Dataset):
 class FolderDataset(Dataset):
     """An evaluation folder (`sharp_depth_ros.evaluation.folder` layout) as a training dataset.
 
-    Samples need intrinsics (ROOT/intrinsics/NAME.json) so that depth is metric with a known
-    focal length. Depth maps of another size are resized to the image with nearest neighbours.
+    Depth maps of another size are resized to the image with nearest neighbours.
+
+    Args:
+        root: the folder.
+        size: (H, W) every item is resized to (K updated); None keeps the stored size.
+        augment: augmentation settings, or None for none.
+        seed: augmentation seed; item i of epoch e uses seed (seed, e, i).
+        require_intrinsics: raise for a sample without ROOT/intrinsics/NAME.json (metric data
+            needs its focal length). If False such a sample gets a K with NaN focal lengths and
+            the image centre as principal point, so `focal_px` is NaN.
+        limit: keep only the first `limit` samples if > 0.
     """
 
     def __init__(
@@ -118,12 +128,16 @@ class FolderDataset(Dataset):
         size: tuple[int, int] | None = None,
         augment: AugmentConfig | None = None,
         seed: int = 0,
+        *,
+        require_intrinsics: bool = True,
+        limit: int = 0,
     ) -> None:
         from sharp_depth_ros.evaluation.folder import list_samples
 
         self.root = Path(root)
-        self.names = list_samples(self.root)
+        self.names = list_samples(self.root)[: limit or None]
         self.size, self.augment, self.seed, self.epoch = size, augment, seed, 0
+        self.require_intrinsics = require_intrinsics
 
     def set_epoch(self, epoch: int) -> None:
         """Draw different augmentations in each epoch."""
@@ -136,17 +150,17 @@ class FolderDataset(Dataset):
         from sharp_depth_ros.evaluation.folder import load_sample
 
         s = load_sample(self.root, self.names[i])
-        if s.intrinsics is None:
+        if s.intrinsics is not None:
+            fx, fy, cx, cy = s.intrinsics.fx, s.intrinsics.fy, s.intrinsics.cx, s.intrinsics.cy
+        elif self.require_intrinsics:
             raise ValueError(
-                f"{self.root}/intrinsics/{s.name}.json is missing; training needs fx, fy, cx, cy"
+                f"{self.root}/intrinsics/{s.name}.json is missing; metric training data needs "
+                "fx, fy, cx, cy"
             )
-        k = np.array(
-            [
-                [s.intrinsics.fx, 0, s.intrinsics.cx],
-                [0, s.intrinsics.fy, s.intrinsics.cy],
-                [0, 0, 1.0],
-            ]
-        )
+        else:
+            height, width = s.rgb.shape[:2]
+            fx, fy, cx, cy = math.nan, math.nan, (width - 1) / 2, (height - 1) / 2
+        k = np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1.0]])
         depth, valid, mask = s.depth_m, s.valid, s.mask
         if depth.shape != s.rgb.shape[:2]:
             rows = (np.arange(s.rgb.shape[0]) + 0.5) * depth.shape[0] // s.rgb.shape[0]

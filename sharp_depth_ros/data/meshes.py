@@ -85,23 +85,36 @@ def tube(points_m: np.ndarray, radius_m: float | np.ndarray, sides: int = 6) -> 
     reference = np.array([0.0, 0.0, 1.0])
     if abs(tangents[0] @ reference) > 0.9:
         reference = np.array([1.0, 0.0, 0.0])
-    rings = []
-    normal = np.cross(tangents[0], reference)
-    for point, tangent, radius in zip(points, tangents, radii, strict=True):
-        # Parallel transport keeps the rings from twisting along curved strands.
-        normal = normal - (normal @ tangent) * tangent
-        normal /= np.linalg.norm(normal)
-        binormal = np.cross(tangent, normal)
-        angles = np.linspace(0.0, 2.0 * math.pi, sides, endpoint=False)
-        rings.append(
-            point + radius * (np.outer(np.cos(angles), normal) + np.outer(np.sin(angles), binormal))
-        )
-    vertices = np.concatenate(rings)
+    normals = _transported_normals(tangents, np.cross(tangents[0], reference))
+    binormals = np.cross(tangents, normals)
+    angles = np.linspace(0.0, 2.0 * math.pi, sides, endpoint=False)
+    offsets = (
+        np.cos(angles)[None, :, None] * normals[:, None, :]
+        + np.sin(angles)[None, :, None] * binormals[:, None, :]
+    )
+    vertices = (points[:, None, :] + radii[:, None, None] * offsets).reshape(-1, 3)
     lengths = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
     uv = np.stack(
         [np.tile(np.arange(sides) / sides, len(points)), np.repeat(lengths, sides)], axis=1
     )
     return Mesh(vertices, _grid(len(points), sides, closed_cols=True), uv)
+
+
+def _transported_normals(tangents: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Ring normals along unit (N, 3) tangents by parallel transport (rings do not twist).
+
+    The recurrence is sequential, so it runs on Python floats: NumPy's per-call overhead on
+    3-vectors made this loop the largest cost of sampling a scene with many strands.
+    """
+    nx, ny, nz = (float(v) for v in start)
+    normals = np.empty_like(tangents)
+    for i, (tx, ty, tz) in enumerate(tangents.tolist()):
+        along = nx * tx + ny * ty + nz * tz
+        nx, ny, nz = nx - along * tx, ny - along * ty, nz - along * tz
+        norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+        nx, ny, nz = nx / norm, ny / norm, nz / norm
+        normals[i] = (nx, ny, nz)
+    return normals
 
 
 def cylinder(radius_m: float, height_m: float, sides: int = 24) -> Mesh:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import zlib
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -137,51 +136,6 @@ class AnalyticDataset(torch.utils.data.Dataset):
         return self.get(index, 0)
 
 
-class FolderDataset(torch.utils.data.Dataset):
-    """A data-set folder in the evaluation layout (docs/evaluation.md): rgb/, depth/, intrinsics/.
-
-    Metric kinds need intrinsics for every sample. The only augmentation is a horizontal flip
-    with probability 0.5 (it keeps depth and focal length exact).
-    """
-
-    def __init__(
-        self, *, root: str | Path, kind: str, resolution: int, augment: bool, limit: int = 0
-    ) -> None:
-        """List the samples of `root` (the first `limit` if > 0)."""
-        from sharp_depth_ros.evaluation.folder import list_samples
-
-        self.root, self.kind, self.resolution, self.augment = Path(root), kind, resolution, augment
-        self.names = list_samples(self.root)
-        if limit:
-            self.names = self.names[:limit]
-        if not self.names:
-            raise ValueError(f"data-set folder {self.root} holds no samples")
-
-    def __len__(self) -> int:
-        """Number of samples."""
-        return len(self.names)
-
-    def get(self, index: int, sample_seed: int) -> dict[str, torch.Tensor]:
-        """One network sample; `sample_seed` decides the flip."""
-        from sharp_depth_ros.evaluation.folder import load_sample
-
-        sample = load_sample(self.root, self.names[index])
-        focal_px = sample.intrinsics.fx if sample.intrinsics is not None else None
-        if focal_px is None and self.kind.startswith("metric"):
-            raise ValueError(
-                f"{self.root}: sample {sample.name!r} has no intrinsics/ file, which a "
-                f"{self.kind} data set needs"
-            )
-        rgb, depth, valid = sample.rgb, sample.depth_m, sample.valid
-        if self.augment and np.random.default_rng(sample_seed).random() < 0.5:
-            rgb, depth, valid = rgb[:, ::-1], depth[:, ::-1], valid[:, ::-1]
-        return to_network_sample(rgb, depth, valid, focal_px, self.kind, self.resolution)
-
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        """`get` with seed 0."""
-        return self.get(index, 0)
-
-
 def build_dataset(
     config: DatasetConfig, *, resolution: int, training: bool
 ) -> torch.utils.data.Dataset:
@@ -204,18 +158,11 @@ def build_dataset(
             resolution=resolution,
             seed=zlib.crc32(config.name.encode()),
         )
-    if config.source == "folder":
-        return FolderDataset(
-            root=config.path,
-            kind=config.kind,
-            resolution=resolution,
-            augment=augment,
-            limit=config.size,
-        )
-    from sharp_depth_ros.training.synthetic import SyntheticShardDataset
+    from sharp_depth_ros.training.augmented import AugmentedSamples
 
-    return SyntheticShardDataset(
+    return AugmentedSamples(
         root=config.path,
+        source=config.source,
         kind=config.kind,
         resolution=resolution,
         augment=augment,
