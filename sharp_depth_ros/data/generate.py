@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import multiprocessing.queues
 import os
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -57,20 +59,35 @@ def render_index(
 
 
 _WORKER_CONFIG: tuple[int, SceneConfig, RenderConfig] | None = None
+_WORKER_PROGRESS: multiprocessing.queues.Queue | None = None
 
 
-def _init_worker(seed: int, scene: SceneConfig, render: RenderConfig, threads: int) -> None:
-    global _WORKER_CONFIG
+def _init_worker(
+    seed: int,
+    scene: SceneConfig,
+    render: RenderConfig,
+    threads: int,
+    progress: multiprocessing.queues.Queue,
+) -> None:
+    global _WORKER_CONFIG, _WORKER_PROGRESS
     from sharp_depth_ros.data.backend import load_mitsuba, set_render_threads
 
     load_mitsuba()
     set_render_threads(threads)
     _WORKER_CONFIG = (seed, scene, render)
+    _WORKER_PROGRESS = progress
 
 
-def _worker_render(index: int) -> tuple[int, SyntheticSample]:
-    assert _WORKER_CONFIG is not None, "worker not initialised"
-    return index, render_index(index, *_WORKER_CONFIG)
+def _worker_render_shard(job: tuple[Path, list[int]]) -> int:
+    """Render and write one whole shard (so compression runs in parallel too)."""
+    assert _WORKER_CONFIG is not None and _WORKER_PROGRESS is not None, "worker not initialised"
+    path, indices = job
+    samples = []
+    for index in indices:
+        samples.append(render_index(index, *_WORKER_CONFIG))
+        _WORKER_PROGRESS.put(1)
+    write_shard(path, indices, samples)
+    return len(indices)
 
 
 def _check_manifest(root: Path, manifest: dict) -> None:
@@ -100,6 +117,9 @@ def generate(
     render_fn: RenderFn | None = None,
 ) -> GenerationResult:
     """Render samples 0 .. count-1 into shards under `root`, skipping complete shards.
+
+    Each worker renders and writes whole shards, so compression runs in parallel too; shard j
+    always holds the same samples, so the result does not depend on the number of workers.
 
     Args:
         root: output folder (created).
@@ -141,34 +161,53 @@ def generate(
     _check_manifest(root, manifest)
     shard_count = (count + shard_size - 1) // shard_size
     missing = [j for j in range(shard_count) if not shard_path(root, j).exists()]
-    todo = [i for j in missing for i in range(j * shard_size, min(count, (j + 1) * shard_size))]
     start = time.perf_counter()
-    pending: dict[int, dict[int, SyntheticSample]] = {j: {} for j in missing}
-
-    def collect(index: int, sample: SyntheticSample) -> None:
-        shard = index // shard_size
-        pending[shard][index] = sample
-        expected = min(count, (shard + 1) * shard_size) - shard * shard_size
-        if len(pending[shard]) == expected:
-            indices = sorted(pending[shard])
-            write_shard(shard_path(root, shard), indices, [pending[shard][i] for i in indices])
-            del pending[shard]
-        if progress is not None:
-            progress(1)
-
+    jobs = [
+        (shard_path(root, j), list(range(j * shard_size, min(count, (j + 1) * shard_size))))
+        for j in missing
+    ]
     if workers == 0:
         fn = render_fn or (lambda i: render_index(i, seed, scene, render))
-        for index in todo:
-            collect(index, fn(index))
-    elif todo:
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(workers, _init_worker, (seed, scene, render, threads)) as pool:
-            for index, sample in pool.imap_unordered(_worker_render, todo, chunksize=1):
-                collect(index, sample)
+        for path, indices in jobs:
+            samples = []
+            for index in indices:
+                samples.append(fn(index))
+                if progress is not None:
+                    progress(1)
+            write_shard(path, indices, samples)
+    elif jobs:
+        _render_in_workers(jobs, workers, (seed, scene, render), progress)
     return GenerationResult(
-        rendered=len(todo),
+        rendered=sum(len(indices) for _, indices in jobs),
         skipped_shards=shard_count - len(missing),
         written_shards=len(missing),
         seconds=time.perf_counter() - start,
     )
+
+
+def _render_in_workers(
+    jobs: list[tuple[Path, list[int]]],
+    workers: int,
+    config: tuple[int, SceneConfig, RenderConfig],
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Run the shard jobs on `workers` spawned processes, reporting progress per sample."""
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    context = multiprocessing.get_context("spawn")
+    done = context.Queue()
+    with context.Pool(workers, _init_worker, (*config, threads, done)) as pool:
+        result = pool.map_async(_worker_render_shard, jobs, chunksize=1)
+        while True:
+            try:
+                done.get(timeout=0.2)
+            except queue.Empty:
+                if result.ready():
+                    break
+                continue
+            if progress is not None:
+                progress(1)
+        result.get()  # re-raises a worker's error
+        while not done.empty():  # samples finished between the last poll and the end
+            done.get()
+            if progress is not None:
+                progress(1)
