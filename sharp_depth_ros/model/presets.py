@@ -13,10 +13,8 @@ _VIT_TINY = ViTConfig(embed_dim=32, depth=4, num_heads=2, img_size=128)
 # The shipped default, sized for CPU training and inference: 128 px patches keep the full
 # 35-patch pyramid at a 512x512 input; ViT width 128 and a 32-channel decoder bring a forward
 # pass to 15.8 GFLOP (the first draft, width 192 / decoder 64, needed 55.6; decoder dominated).
-# LayerScale starts at 1 (not DINOv2's 1e-5): these ViTs train from scratch, and with 1e-5 their
-# blocks still added under 1 % to the residual stream after 900 steps (the first default model).
-_VIT_SMALL = ViTConfig(embed_dim=128, depth=6, num_heads=2, img_size=128, layer_scale_init=1.0)
-_VIT_SMALL_FOV = ViTConfig(embed_dim=96, depth=4, num_heads=2, img_size=128, layer_scale_init=1.0)
+_VIT_SMALL = ViTConfig(embed_dim=128, depth=6, num_heads=2, img_size=128)
+_VIT_SMALL_FOV = ViTConfig(embed_dim=96, depth=4, num_heads=2, img_size=128)
 
 PRESETS: dict[str, DepthProConfig] = {
     # The official layout: three ViT-L/16 encoders, 1536x1536 input, 952 M parameters.
