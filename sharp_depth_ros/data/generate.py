@@ -82,12 +82,20 @@ def _worker_render_shard(job: tuple[Path, list[int]]) -> int:
     """Render and write one whole shard (so compression runs in parallel too)."""
     assert _WORKER_CONFIG is not None and _WORKER_PROGRESS is not None, "worker not initialised"
     path, indices = job
+    config, done = _WORKER_CONFIG, _WORKER_PROGRESS
+    _render_shard(path, indices, lambda i: render_index(i, *config), lambda: done.put(1))
+    return len(indices)
+
+
+def _render_shard(
+    path: Path, indices: list[int], render_fn: RenderFn, on_sample: Callable[[], None]
+) -> None:
+    """Render the samples of one shard in order, then write the shard atomically."""
     samples = []
     for index in indices:
-        samples.append(render_index(index, *_WORKER_CONFIG))
-        _WORKER_PROGRESS.put(1)
+        samples.append(render_fn(index))
+        on_sample()
     write_shard(path, indices, samples)
-    return len(indices)
 
 
 def _check_manifest(root: Path, manifest: dict) -> None:
@@ -168,13 +176,9 @@ def generate(
     ]
     if workers == 0:
         fn = render_fn or (lambda i: render_index(i, seed, scene, render))
+        tick = (lambda: progress(1)) if progress is not None else (lambda: None)
         for path, indices in jobs:
-            samples = []
-            for index in indices:
-                samples.append(fn(index))
-                if progress is not None:
-                    progress(1)
-            write_shard(path, indices, samples)
+            _render_shard(path, indices, fn, tick)
     elif jobs:
         _render_in_workers(jobs, workers, (seed, scene, render), progress)
     return GenerationResult(
