@@ -83,6 +83,15 @@ def test_shipped_default_recipe_has_the_three_stages():
     assert config.model.preset == "sharp-small"
 
 
+def test_second_focal_pass_recipe_trains_only_the_fov_head_from_the_first_run():
+    config = TrainConfig.from_yaml(RECIPES / "sharp-small-focal.yaml")
+    first = TrainConfig.from_yaml(RECIPES / "sharp-small.yaml")
+    assert [(s.objective, s.trains) for s in config.curriculum.stages] == [("focal", "fov")]
+    assert config.model.checkpoint == "runs/sharp-small/model.safetensors"
+    assert config.model.preset == first.model.preset
+    assert config.data == first.data
+
+
 def test_finetune_recipe_reads_a_folder_data_set():
     config = TrainConfig.from_yaml(RECIPES / "finetune.yaml")
     assert {d.source for d in config.data.datasets} == {"folder"}
