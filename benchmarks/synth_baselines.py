@@ -3,9 +3,10 @@
 Usage: python benchmarks/synth_baselines.py --train data/synth/train --val data/synth/val
 
 1. Row prior: for each of 64 normalised image rows, the geometric mean depth over the valid
-   pixels of the first `--train-shards` training shards; every validation image is predicted as
-   that column-constant map. Scored metric and median-aligned: what a network that has learnt
-   only "lower in the image is nearer" gets.
+   pixels of the first `--train-shards` training shards (0 = all; the heights below use the
+   same shards); every validation image is predicted as that column-constant map. Scored with
+   `metrics.depth.depth_metrics`, metric and median-aligned: what a network that has learnt only
+   "lower in the image is nearer" gets.
 2. Eye-height bound: outdoor scenes draw the camera height log-uniformly from 0.3-6 m and size
    objects in proportion to their distance, so the ground plane (most pixels) fixes depth only
    relative to the camera height. A predictor with perfect structure that cannot see the height
@@ -20,35 +21,29 @@ Usage: python benchmarks/synth_baselines.py --train data/synth/train --val data/
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from sharp_depth_ros.data.shards import list_shards
+from sharp_depth_ros.data.sample import SyntheticSample
+from sharp_depth_ros.data.shards import list_shards, read_shard
+from sharp_depth_ros.metrics.depth import depth_metrics
 
 ROWS = 64
 DELTA = 1.25
 
 
-def _params(root: Path) -> Iterator[dict]:
-    """The params record of every sample in the shards under `root` (no image is decoded)."""
-    for path in list_shards(root):
-        with np.load(path) as archive:
-            for key in (k for k in archive.files if k.startswith("params_")):
-                yield json.loads(bytes(archive[key]).decode())
-
-
-def _samples(root: Path, max_shards: int = 0) -> Iterator[tuple[dict, np.ndarray, np.ndarray]]:
-    """(params, depth, valid) of every sample in the shards under `root`."""
+def _samples(root: Path, max_shards: int = 0) -> Iterator[SyntheticSample]:
+    """Every sample of the first `max_shards` shards under `root` (0 = all)."""
     shards = list_shards(root)
     for path in shards[:max_shards] if max_shards > 0 else shards:
-        with np.load(path) as archive:
-            for key in (k for k in archive.files if k.startswith("params_")):
-                suffix = key.removeprefix("params_")
-                params = json.loads(bytes(archive[key]).decode())
-                yield params, archive[f"depth_{suffix}"], archive[f"valid_{suffix}"]
+        yield from read_shard(path)
+
+
+def _outdoor_height(sample: SyntheticSample) -> float | None:
+    """The camera height in metres of an outdoor scene, None indoors."""
+    return sample.params["camera"]["height_m"] if sample.params["scene"] == "outdoor" else None
 
 
 def _share_within(heights: np.ndarray, guess_m: float) -> float:
@@ -60,20 +55,8 @@ def _row_index(height: int) -> np.ndarray:
     return np.arange(height) * ROWS // height
 
 
-def row_prior(root: Path, max_shards: int, max_depth_m: float) -> np.ndarray:
-    """(ROWS,) geometric-mean depth in metres per normalised image row."""
-    log_sum, count = np.zeros(ROWS), np.zeros(ROWS)
-    for _, depth, valid in _samples(root, max_shards):
-        mask = valid & (depth < max_depth_m)
-        rows = np.broadcast_to(_row_index(depth.shape[0])[:, None], depth.shape)[mask]
-        np.add.at(log_sum, rows, np.log(depth[mask]))
-        np.add.at(count, rows, 1)
-    return np.exp(log_sum / np.maximum(count, 1))
-
-
-def _delta1_absrel(pred: np.ndarray, gt: np.ndarray) -> tuple[float, float]:
-    ratio = np.maximum(pred / gt, gt / pred)
-    return float(np.mean(ratio < DELTA)), float(np.mean(np.abs(pred - gt) / gt))
+def _row_map(prior: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return np.repeat(prior[_row_index(shape[0])][:, None], shape[1], axis=1)
 
 
 def main() -> None:
@@ -84,27 +67,33 @@ def main() -> None:
     parser.add_argument("--max-depth", type=float, default=80.0, help="metres, as in eval")
     args = parser.parse_args()
 
-    prior = row_prior(args.train, args.train_shards, args.max_depth)
+    log_sum, count, train_heights = np.zeros(ROWS), np.zeros(ROWS), []
+    for sample in _samples(args.train, args.train_shards):
+        mask = sample.valid & (sample.depth_m <= args.max_depth)
+        rows = np.broadcast_to(_row_index(mask.shape[0])[:, None], mask.shape)[mask]
+        np.add.at(log_sum, rows, np.log(sample.depth_m[mask]))
+        np.add.at(count, rows, 1)
+        train_heights.append(_outdoor_height(sample))
+    prior = np.exp(log_sum / np.maximum(count, 1))
+
     scores: dict[str, list[tuple[float, float]]] = {"metric": [], "median": []}
-    heights: list[float] = []
-    indoor = 0
-    for params, depth, valid in _samples(args.val):
-        mask = valid & (depth < args.max_depth)
-        gt = depth[mask]
-        pred = np.broadcast_to(prior[_row_index(depth.shape[0])][:, None], depth.shape)[mask]
-        scores["metric"].append(_delta1_absrel(pred, gt))
-        scores["median"].append(_delta1_absrel(pred * np.median(gt) / np.median(pred), gt))
-        if params["scene"] == "outdoor":
-            heights.append(params["camera"]["height_m"])
-        else:
-            indoor += 1
+    val_heights = []
+    for sample in _samples(args.val):
+        pred = _row_map(prior, sample.depth_m.shape)
+        for alignment, values in scores.items():
+            metrics = depth_metrics(
+                pred, sample.depth_m, sample.valid, alignment=alignment,
+                max_depth_m=args.max_depth,
+            )  # fmt: skip
+            values.append((float(metrics["delta1"][0]), float(metrics["abs_rel"][0])))
+        val_heights.append(_outdoor_height(sample))
     for name, values in scores.items():
         delta1, absrel = np.mean(values, axis=0)
         print(f"row prior, {name}: delta1 {delta1:.3f}, AbsRel {absrel:.3f} ({len(values)} images)")
-    h = np.asarray(heights)
-    train_h = np.asarray(
-        [p["camera"]["height_m"] for p in _params(args.train) if p["scene"] == "outdoor"]
-    )
+
+    train_h = np.asarray([h for h in train_heights if h is not None])
+    h = np.asarray([v for v in val_heights if v is not None])
+    indoor = len(val_heights) - len(h)
     candidates = np.exp(np.linspace(np.log(train_h.min()), np.log(train_h.max()), 400))
     guess = candidates[int(np.argmax([_share_within(train_h, c) for c in candidates]))]
     outdoor = _share_within(h, guess)
