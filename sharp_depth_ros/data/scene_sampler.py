@@ -47,6 +47,9 @@ class SceneConfig:
         valid_range_m: depth beyond this is invalid (like sky).
         indoor_probability: probability of a closed room instead of open ground.
         photo_probability: probability that a surface gets a photo texture.
+        outdoor_eye_height_m: camera height above open ground (log-uniform); rooms use 0.8-2.2 m.
+        object_size_m: size of a solid (log-uniform), independent of its distance, so apparent
+            size is a metric cue; rooms cap it at 1.2 m.
     """
 
     width: int = 256
@@ -60,6 +63,12 @@ class SceneConfig:
     valid_range_m: float = 100.0
     indoor_probability: float = 0.35
     photo_probability: float = 0.4
+    # Metric scale must be learnable from one image: cameras at robot / handheld heights and
+    # objects of real-world sizes. (A scale-free draw, heights 0.3-6 m and sizes proportional
+    # to distance, capped metric delta1 at about 0.4 even for a perfect relative-depth model;
+    # docs/default-model.md.)
+    outdoor_eye_height_m: tuple[float, float] = (0.6, 1.8)
+    object_size_m: tuple[float, float] = (0.2, 2.0)
 
     def __post_init__(self) -> None:
         for name in ("width", "height"):
@@ -71,9 +80,10 @@ class SceneConfig:
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise ValueError(f"SceneConfig.{name} must be 0 <= low <= high, got {(low, high)}")
-        low, high = self.depth_range_m
-        if not 0 < low < high:
-            raise ValueError(f"SceneConfig.depth_range_m must be 0 < low < high, got {(low, high)}")
+        for name in ("depth_range_m", "outdoor_eye_height_m", "object_size_m"):
+            low, high = getattr(self, name)
+            if not 0 < low <= high:
+                raise ValueError(f"SceneConfig.{name} must be 0 < low <= high, got {(low, high)}")
         low, high = self.hfov_range_deg
         if not 1 < low <= high < 179:
             raise ValueError(f"SceneConfig.hfov_range_deg must be in (1, 179), got {(low, high)}")
@@ -357,7 +367,7 @@ def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
     pitch = float(np.clip(rng.normal(-5.0, 12.0), -45.0, 30.0))
     roll = float(np.clip(rng.normal(0.0, 6.0), -20.0, 20.0)) if rng.uniform() < 0.6 else 0.0
     eye_height = float(
-        rng.uniform(0.8, 2.2) if indoor else math.exp(rng.uniform(math.log(0.3), math.log(6.0)))
+        rng.uniform(0.8, 2.2) if indoor else _log_uniform(rng, config.outdoor_eye_height_m)
     )
     camera = Camera(
         width=width,
@@ -395,7 +405,7 @@ def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
 
     for _ in range(int(rng.integers(config.object_count[0], config.object_count[1] + 1))):
         position, distance = place((near + 0.5, far))
-        size = float(np.clip(distance * rng.uniform(0.03, 0.25), 0.1, 8.0))
+        size = _log_uniform(rng, config.object_size_m)
         if indoor:
             size = min(size, 1.2)
         if rng.uniform() < 0.2:  # floating, inside the vertical field of view
@@ -448,6 +458,11 @@ def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
         exposure_ev=float(rng.normal(0.0, 0.3)),
         params=params,
     )
+
+
+def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    return float(math.exp(rng.uniform(math.log(low), math.log(high))))
 
 
 def _ground_point(

@@ -47,12 +47,35 @@ def test_vary_size_keeps_pixel_count_and_draws_aspects():
     assert all(abs(w * h - 4096) / 4096 < 0.1 for w, h in sizes)
 
 
+def test_metric_scale_cues_camera_height_and_object_size_do_not_follow_distance():
+    config = SceneConfig(width=32, height=32, outdoor_eye_height_m=(0.6, 1.8))
+    solids, heights = [], []
+    for seed in range(30):
+        spec = sample_scene(seed, config)
+        if spec.params["scene"] == "outdoor":
+            heights.append(spec.params["camera"]["height_m"])
+        for o in spec.objects:
+            if o.kind in ("box", "cylinder", "torus", "extrusion") and not o.foreground:
+                extent = np.ptp(o.mesh.vertices, axis=0).max()
+                distance = np.linalg.norm(o.mesh.vertices[:, :2].mean(axis=0))
+                solids.append((distance, extent))
+    assert heights and all(0.6 <= h <= 1.8 for h in heights)
+    distance, extent = np.asarray(solids).T
+    far, near = extent[distance > 15.0], extent[distance < 3.0]
+    # Real-world sizes: a far object is no bigger than a near one (sizes were once ~ distance).
+    assert len(far) > 10 and len(near) > 10
+    assert np.median(far) < 2 * np.median(near)
+    assert extent.max() < 2.0 * np.sqrt(3) * 2.0  # at most the diagonal of a 2 m (x2) solid
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
         ("object_count", (5, 2)),
         ("hfov_range_deg", (0.5, 90.0)),
         ("depth_range_m", (0.0, 10.0)),
+        ("outdoor_eye_height_m", (2.0, 1.0)),
+        ("object_size_m", (0.0, 1.0)),
         ("width", 4),
     ],
 )
