@@ -45,12 +45,16 @@ class ModelConfig:
             0.3 is f/W = 0.8 at 2.7 m.
         init_fov_deg: for a fresh network, the FOV head's starting output (its last bias), so
             the focal stage starts near typical cameras instead of at 0 degrees.
+        init_layer_scale: for a fresh network, the starting value of every ViT LayerScale
+            factor; 0 keeps the preset's (DINOv2's 1e-5, meant for pretrained blocks: from
+            scratch it leaves the blocks nearly inert for hundreds of steps).
     """
 
     preset: str = "sharp-small"
     checkpoint: str = ""
     init_inverse_depth: float = 0.3
     init_fov_deg: float = 60.0
+    init_layer_scale: float = 0.0
 
     def __post_init__(self) -> None:
         _require(
@@ -64,6 +68,12 @@ class ModelConfig:
             "model.init_fov_deg",
             self.init_fov_deg,
             "a number in (0, 180)",
+        )
+        _require(
+            math.isfinite(self.init_layer_scale) and self.init_layer_scale >= 0,
+            "model.init_layer_scale",
+            self.init_layer_scale,
+            "a number >= 0 (0 = the preset's initialisation)",
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from timm.layers import LayerScale
 from torch import nn
 
 from sharp_depth_ros.training.config import ModelConfig, OptimConfig
@@ -13,7 +14,8 @@ def build_model(config: ModelConfig) -> nn.Module:
     """A fresh network from a preset, or one loaded from our or the official checkpoint.
 
     The caller seeds torch first, so every process builds identical initial weights. A fresh
-    network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg`.
+    network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` and,
+    if `init_layer_scale` > 0, that value in every LayerScale factor of its ViTs.
     """
     if config.checkpoint:
         from sharp_depth_ros.checkpoints import load_checkpoint
@@ -26,6 +28,10 @@ def build_model(config: ModelConfig) -> nn.Module:
         _last_conv(model.head).bias.fill_(config.init_inverse_depth)
         if getattr(model, "fov", None) is not None:
             _last_conv(model.fov.head).bias.fill_(config.init_fov_deg)
+        if config.init_layer_scale > 0:
+            for module in model.modules():
+                if isinstance(module, LayerScale):
+                    module.gamma.fill_(config.init_layer_scale)
     return model
 
 

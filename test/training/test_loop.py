@@ -160,3 +160,23 @@ def test_mixed_precision_steps_on_cuda_keep_the_loss_finite(tmp_path, precision)
     assert result.finished
     assert all(np.isfinite(logged(tmp_path / "metrics.csv")))
     assert next(result.model.parameters()).dtype == torch.float32  # master weights stay fp32
+
+
+def test_fresh_network_layer_scale_init_sets_every_vit_factor_and_zero_keeps_the_preset():
+    from timm.layers import LayerScale
+
+    from sharp_depth_ros.training.config import ModelConfig
+
+    def factors(model: torch.nn.Module) -> torch.Tensor:
+        gammas = [m.gamma.detach() for m in model.modules() if isinstance(m, LayerScale)]
+        assert gammas  # patch, image and FOV ViTs all have them
+        return torch.cat(gammas)
+
+    torch.manual_seed(0)
+    preset = factors(build_model(ModelConfig(preset="test-tiny")))
+    assert torch.allclose(preset, torch.full_like(preset, 1e-5))
+    torch.manual_seed(0)
+    raised = factors(build_model(ModelConfig(preset="test-tiny", init_layer_scale=0.5)))
+    assert torch.equal(raised, torch.full_like(raised, 0.5))
+    with pytest.raises(ValueError, match="init_layer_scale"):
+        ModelConfig(init_layer_scale=-1.0)
