@@ -7,15 +7,15 @@ Usage: python benchmarks/synth_baselines.py --train data/synth/train --val data/
    same shards); every validation image is predicted as that column-constant map. Scored with
    `metrics.depth.depth_metrics`, metric and median-aligned: what a network that has learnt only
    "lower in the image is nearer" gets.
-2. Eye-height bound: outdoor scenes draw the camera height log-uniformly (0.3-6 m in the first
-   scene distribution, 0.6-1.8 m since 2026-11-28), and the ground plane (most pixels) fixes
-   depth only relative to the camera height. A predictor with perfect structure that cannot see the height
-   is modelled as depth * c / height with the single c that is best on the training split's
-   outdoor heights, scored on the held-out heights (log-uniform heights over a ratio r give
-   log(1.25**2) / log(r) in expectation: 0.149 for r = 20, 0.41 for r = 3); indoor scenes
-   (rooms of bounded size) are counted as perfect. Its delta1 bounds what such a predictor can
-   reach in metric depth; a network can only beat it by reading the height from other cues
-   (object sizes, which are real-world since 2026-11-28; building and fence sizes).
+2. Eye-height bound: outdoor scenes draw the camera height log-uniformly (0.3-6 m in the
+   first scene distribution, 0.6-1.8 m since 2026-11-28), and the ground plane (most pixels)
+   fixes depth only relative to the camera height. A predictor with perfect structure that
+   cannot see the height is modelled as depth * c / height with the single c that is best on
+   the training split's outdoor heights, scored on the held-out heights (log-uniform heights
+   over a ratio r give log(1.25**2) / log(r) in expectation: 0.149 for r = 20, 0.41 for r = 3);
+   indoor scenes (rooms of bounded size) are counted as perfect. Its delta1 bounds what such a
+   predictor can reach in metric depth; a network can only beat it by reading the height from
+   other cues (object sizes, real-world since 2026-11-28; building and fence sizes).
 """
 
 from __future__ import annotations
