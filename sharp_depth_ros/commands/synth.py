@@ -31,6 +31,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="global seed (default 0)")
     parser.add_argument("--shard-size", type=int, default=64, help="samples per shard (default 64)")
     parser.add_argument("--spp", type=int, default=8, help="RGB samples per pixel (default 8)")
+    parser.add_argument(
+        "--no-denoise",
+        action="store_true",
+        help="keep the raw path-traced RGB (default: Open Image Denoise before tone mapping)",
+    )
     parser.add_argument("--bounces", type=int, default=3, help="path length (default 3)")
     parser.add_argument(
         "--vary-size", action="store_true", help="random aspect ratio at about WxH pixels"
@@ -58,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     width, height = parse_size(args.size)
     scene = SceneConfig(width=width, height=height, vary_size=args.vary_size)
-    render = RenderConfig(spp=args.spp, max_bounces=args.bounces)
+    render = RenderConfig(spp=args.spp, max_bounces=args.bounces, denoise=not args.no_denoise)
     if args.contact_sheet is not None:
         from sharp_depth_ros.data.contact_sheet import render_contact_sheet
 

@@ -38,12 +38,15 @@ class RenderConfig:
         max_bounces: path length of the path tracer (2 = direct light only).
         alpha_grid: the foreground alpha uses alpha_grid**2 sub-pixel rays (1..16).
         middle_grey: the auto-exposure maps the median luminance to this value.
+        denoise: run Open Image Denoise on the radiance before tone mapping (`denoise.py`);
+            at low spp, rooms are otherwise mostly noise.
     """
 
     spp: int = 8
     max_bounces: int = 3
     alpha_grid: int = 3
     middle_grey: float = 0.18
+    denoise: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.spp <= 1024:
@@ -275,8 +278,13 @@ def finish_sample(
 ) -> SyntheticSample:
     """Validity, tone mapping and the params record, shared by both render paths."""
     valid = np.isfinite(depth_m) & (depth_m > 0) & (depth_m <= spec.valid_range_m)
+    if config.denoise:
+        from sharp_depth_ros.data.denoise import denoise_radiance
+
+        radiance = denoise_radiance(radiance)
     params = dict(spec.params)
     params["render"] = {
+        "denoise": "oidn" if config.denoise else "none",
         "spp": config.spp,
         "max_bounces": config.max_bounces,
         "alpha_grid": config.alpha_grid,

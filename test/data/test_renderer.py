@@ -104,3 +104,22 @@ def test_same_seed_renders_identical_sample_and_other_seed_differs(tilted_camera
 def test_render_config_rejects_bad_spp():
     with pytest.raises(ValueError, match="spp"):
         RenderConfig(spp=0)
+
+
+def test_denoising_brings_a_low_spp_room_closer_to_a_converged_render():
+    pytest.importorskip("pyoidn")
+    from sharp_depth_ros.data.scene_sampler import SceneConfig, sample_scene
+
+    config = SceneConfig(width=64, height=48)
+    seed = next(s for s in range(50) if sample_scene(s, config).params["scene"] == "indoor")
+    spec = sample_scene(seed, config)
+
+    def rgb(spp: int, denoise: bool) -> np.ndarray:
+        sample = render_sample(spec, RenderConfig(spp=spp, denoise=denoise), seed=seed)
+        assert sample.params["render"]["denoise"] == ("oidn" if denoise else "none")
+        return sample.rgb.astype(np.float32)
+
+    reference = rgb(256, denoise=False)
+    raw_error = np.abs(rgb(2, denoise=False) - reference).mean()
+    denoised_error = np.abs(rgb(2, denoise=True) - reference).mean()
+    assert denoised_error < 0.3 * raw_error, (denoised_error, raw_error)
