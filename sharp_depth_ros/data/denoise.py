@@ -3,8 +3,9 @@
 At the 4 samples per pixel that keep rendering near 4-8 images/s on 2 cores, rooms lit by
 ceiling lights come out as salt-and-pepper noise that hides most of the image. OIDN's
 ray-tracing filter ("RT", HDR input) removes it in about 0.1 s per 384x288 image on a CPU
-(docs/synthetic-data.md shows before and after). It runs on the linear radiance, before tone
-mapping, as OIDN expects; depth, instance ids and alpha are traced separately and untouched.
+(docs/synthetic-data.md gives the error before and after). It runs on the linear radiance,
+before tone mapping, as OIDN expects; depth, instance ids and alpha are traced separately and
+untouched.
 """
 
 from __future__ import annotations
@@ -35,15 +36,16 @@ def denoise_radiance(radiance: np.ndarray) -> np.ndarray:
 
     Raises:
         ValueError: if the image is not (H, W, 3).
-        RuntimeError: if pyoidn is missing or OIDN reports an error.
+        RuntimeError: if pyoidn is missing.
     """
-    import pyoidn
-
     if radiance.ndim != 3 or radiance.shape[-1] != 3:
         raise ValueError(f"expected an (H, W, 3) radiance image, got shape {radiance.shape}")
+    device = _device()  # first: a missing pyoidn gets the message that says what to do
+    import pyoidn
+
     colour = np.ascontiguousarray(np.nan_to_num(radiance, nan=0.0, posinf=0.0), dtype=np.float32)
     output = np.zeros_like(colour)
-    flt = pyoidn.Filter(_device(), "RT")
+    flt = pyoidn.Filter(device, "RT")
     try:
         flt.set_image(pyoidn.OIDN_IMAGE_COLOR, colour, pyoidn.OIDN_FORMAT_FLOAT3)
         flt.set_image(pyoidn.OIDN_IMAGE_OUTPUT, output, pyoidn.OIDN_FORMAT_FLOAT3)
