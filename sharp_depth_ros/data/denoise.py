@@ -27,6 +27,7 @@ def _device() -> Any:
             "or render with denoise=False (`sharp-depth synth --no-denoise`)"
         ) from error
     device = pyoidn.Device(pyoidn.OIDN_DEVICE_TYPE_CPU)
+    device.set_int("numThreads", 1)  # one per render worker: they run side by side
     device.commit()
     return device
 
@@ -50,6 +51,9 @@ def denoise_radiance(radiance: np.ndarray) -> np.ndarray:
         flt.set_image(pyoidn.OIDN_IMAGE_COLOR, colour, pyoidn.OIDN_FORMAT_FLOAT3)
         flt.set_image(pyoidn.OIDN_IMAGE_OUTPUT, output, pyoidn.OIDN_FORMAT_FLOAT3)
         flt.set_bool("hdr", True)
+        # FAST: against a 128-spp render of three 384x288 scenes at 4 spp, mean error 12.5 /
+        # 10.0 / 4.8 (of 255) vs 12.3 / 9.8 / 4.6 at the default HIGH, for 1.3x throughput.
+        flt.set_quality(pyoidn.OIDN_QUALITY_FAST)
         flt.commit()
         flt.execute()
     finally:
