@@ -426,7 +426,7 @@ def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
         _thin(b, kind, anchor, math.radians(yaw) + math.pi / 2, distance)
     for _ in range(int(rng.integers(config.occluder_count[0], config.occluder_count[1] + 1))):
         # §3.2: sharp boundaries need foreground/background pairs at many depth ratios.
-        z = math.exp(rng.uniform(math.log(max(near, 0.3)), math.log(3.0)))
+        z = _log_uniform(rng, (max(near, 0.3), 3.0))
         pixel = rng.uniform([0, 0], [width - 1, height - 1])[None]
         centre = camera.unproject(pixel, np.array([z]))[0]
         kind = SOLID_KINDS[int(rng.integers(len(SOLID_KINDS)))]
@@ -471,6 +471,6 @@ def _ground_point(
     """A ground point inside the camera's horizontal field of view, log-uniform in distance."""
     low, high = distance_range
     high = max(high, low * 1.01)
-    distance = math.exp(rng.uniform(math.log(low), math.log(high)))
+    distance = _log_uniform(rng, (low, high))
     angle = math.radians(yaw_deg + rng.uniform(-0.55, 0.55) * hfov_deg)
     return np.array([distance * math.cos(angle), distance * math.sin(angle), 0.0])
