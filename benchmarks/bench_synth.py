@@ -18,7 +18,9 @@ from sharp_depth_ros.data.renderer import RenderConfig
 from sharp_depth_ros.data.scene_sampler import SceneConfig
 
 
-def measure(size: int, count: int, workers: int, spp: int, seed: int) -> tuple[float, float]:
+def measure(
+    size: int, count: int, workers: int, spp: int, seed: int, denoise: bool
+) -> tuple[float, float]:
     stamps: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as folder:
         start = time.perf_counter()
@@ -27,7 +29,7 @@ def measure(size: int, count: int, workers: int, spp: int, seed: int) -> tuple[f
             count=count,
             seed=seed,
             scene=SceneConfig(width=size, height=size),
-            render=RenderConfig(spp=spp),
+            render=RenderConfig(spp=spp, denoise=denoise),
             shard_size=8,
             workers=workers,
             progress=lambda n: stamps.append(time.perf_counter()),
@@ -45,15 +47,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 384])
     parser.add_argument("--spp", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--no-denoise", action="store_true", help="raw path-traced RGB")
     args = parser.parse_args()
     for size in args.sizes:
         runs = [
-            measure(size, args.count, args.workers, args.spp, seed) for seed in range(args.repeats)
+            measure(size, args.count, args.workers, args.spp, seed, not args.no_denoise)
+            for seed in range(args.repeats)
         ]
         steady = statistics.median(r[0] for r in runs)
         overall = statistics.median(r[1] for r in runs)
         print(
-            f"{size}x{size} spp={args.spp} workers={args.workers} count={args.count}: "
+            f"{size}x{size} spp={args.spp} workers={args.workers} count={args.count} "
+            f"denoise={not args.no_denoise}: "
             f"steady {steady:.2f} images/s, overall {overall:.2f} images/s (incl. start-up)"
         )
 
