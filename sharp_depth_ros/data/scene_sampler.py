@@ -50,6 +50,9 @@ class SceneConfig:
         outdoor_eye_height_m: camera height above open ground (log-uniform); rooms use 0.8-2.2 m.
         object_size_m: size of a solid (log-uniform), independent of its distance, so apparent
             size is a metric cue; rooms cap it at 1.2 m.
+        max_size_per_distance: a solid (or occluder) is at most this fraction of its distance
+            in size, so none reaches the camera: every surface stays about half its distance away.
+        occluder_size_m: size of a near occluder (log-uniform), before that cap.
     """
 
     width: int = 256
@@ -69,6 +72,12 @@ class SceneConfig:
     # docs/default-model.md.)
     outdoor_eye_height_m: tuple[float, float] = (0.6, 1.8)
     object_size_m: tuple[float, float] = (0.2, 2.0)
+    # Drawn sizes once ignored the distance: a 2 m solid 0.8 m away could swallow the camera,
+    # and 14 % of the training scenes had over a tenth of their pixels nearer than 0.3 m
+    # (docs/synthetic-data.md). Occluders were sized at 10-40 % of their distance, a scale-free
+    # draw whose depth no image can reveal.
+    max_size_per_distance: float = 0.5
+    occluder_size_m: tuple[float, float] = (0.1, 0.8)
 
     def __post_init__(self) -> None:
         for name in ("width", "height"):
@@ -80,7 +89,12 @@ class SceneConfig:
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise ValueError(f"SceneConfig.{name} must be 0 <= low <= high, got {(low, high)}")
-        for name in ("depth_range_m", "outdoor_eye_height_m", "object_size_m"):
+        if not 0.0 < self.max_size_per_distance <= 2.0:
+            raise ValueError(
+                "SceneConfig.max_size_per_distance must be in (0, 2], got "
+                f"{self.max_size_per_distance}"
+            )
+        for name in ("depth_range_m", "outdoor_eye_height_m", "object_size_m", "occluder_size_m"):
             low, high = getattr(self, name)
             if not 0 < low <= high:
                 raise ValueError(f"SceneConfig.{name} must be 0 < low <= high, got {(low, high)}")
@@ -408,6 +422,7 @@ def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
         size = _log_uniform(rng, config.object_size_m)
         if indoor:
             size = min(size, 1.2)
+        size = min(size, config.max_size_per_distance * distance)
         if rng.uniform() < 0.2:  # floating, inside the vertical field of view
             position[2] = eye_height + distance * math.tan(math.radians(rng.uniform(-15, 20)))
         _solid(b, SOLID_KINDS[int(rng.integers(len(SOLID_KINDS)))], size, False, position)
@@ -430,7 +445,7 @@ def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
         pixel = rng.uniform([0, 0], [width - 1, height - 1])[None]
         centre = camera.unproject(pixel, np.array([z]))[0]
         kind = SOLID_KINDS[int(rng.integers(len(SOLID_KINDS)))]
-        size = z * rng.uniform(0.1, 0.4)
+        size = min(_log_uniform(rng, config.occluder_size_m), config.max_size_per_distance * z)
         _solid(b, kind, size, True, centre - [0.0, 0.0, size / 2])
     params = {
         "seed": int(seed),

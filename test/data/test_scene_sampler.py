@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sharp_depth_ros.data.scene_sampler import THIN_KINDS, SceneConfig, sample_scene, sample_seed
+from sharp_depth_ros.data.scene_sampler import (
+    SOLID_KINDS,
+    THIN_KINDS,
+    SceneConfig,
+    sample_scene,
+    sample_seed,
+)
 
 
 def test_sample_seed_depends_on_global_seed_and_index():
@@ -68,6 +74,44 @@ def test_metric_scale_cues_camera_height_and_object_size_do_not_follow_distance(
     assert extent.max() < 2.0 * np.sqrt(3) * 2.0  # at most the diagonal of a 2 m (x2) solid
 
 
+def test_no_solid_or_occluder_reaches_the_camera():
+    # Sizes drawn without regard to distance once put the camera inside a 2 m solid 0.8 m away
+    # (a gap of -0.57 m over these seeds): frames of blur with depths of a few centimetres.
+    config = SceneConfig(width=32, height=32)
+    gaps = []
+    for seed in range(40):
+        spec = sample_scene(seed, config)
+        camera = spec.camera.position_m
+        for o in spec.objects:
+            if o.kind not in SOLID_KINDS:
+                continue
+            if o.sphere_center_m is not None:
+                gaps.append(np.linalg.norm(o.sphere_center_m - camera) - o.sphere_radius_m)
+                continue
+            # Distance to the bounding sphere: a lower bound on the distance to the surface.
+            centre = (o.mesh.vertices.max(axis=0) + o.mesh.vertices.min(axis=0)) / 2
+            radius = np.linalg.norm(o.mesh.vertices - centre, axis=1).max()
+            gaps.append(np.linalg.norm(centre - camera) - radius)
+    assert len(gaps) > 500
+    assert min(gaps) > 0.15
+
+
+def test_occluder_sizes_are_metric_and_capped_by_distance():
+    config = SceneConfig(width=32, height=32, occluder_size_m=(0.3, 0.3))
+    diameters = []
+    for seed in range(40):
+        spec = sample_scene(seed, config)
+        for o in spec.objects:
+            if o.kind == "sphere" and o.foreground:
+                distance = np.linalg.norm(o.sphere_center_m - spec.camera.position_m)
+                diameters.append(2 * o.sphere_radius_m)
+                # The drawn 0.3 m, or half the distance (depth <= distance) if that is smaller.
+                assert diameters[-1] <= min(0.3, config.max_size_per_distance * distance) + 1e-9
+    # Not a fraction of the distance any more: most occluders keep the drawn size exactly.
+    assert len(diameters) >= 5
+    assert np.mean(np.isclose(diameters, 0.3)) > 0.5
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -76,6 +120,8 @@ def test_metric_scale_cues_camera_height_and_object_size_do_not_follow_distance(
         ("depth_range_m", (0.0, 10.0)),
         ("outdoor_eye_height_m", (2.0, 1.0)),
         ("object_size_m", (0.0, 1.0)),
+        ("occluder_size_m", (0.5, 0.1)),
+        ("max_size_per_distance", 0.0),
         ("width", 4),
     ],
 )
