@@ -31,6 +31,9 @@ def _require(condition: bool, name: str, value: Any, allowed: str) -> None:
         raise ValueError(f"{name}={value!r} is invalid; expected {allowed}")
 
 
+CONV_INITS = ("fan_in", "torch")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModelConfig:
     """Which network to train: a preset, optionally initialised from a checkpoint.
@@ -48,6 +51,14 @@ class ModelConfig:
         init_layer_scale: for a fresh network, the starting value of every ViT LayerScale
             factor; 0 keeps the preset's (DINOv2's 1e-5, meant for pretrained blocks: from
             scratch it leaves the blocks nearly inert for hundreds of steps).
+        conv_init: for a fresh network, how the convolutions outside the ViTs start. "fan_in"
+            (default): zero-mean normal weights with variance 1 / fan-in, where a stride-2,
+            2x2 transposed convolution has fan-in = its input channels, so every layer keeps
+            the scale of its input. "torch": PyTorch's default, which takes the fan-in of a
+            transposed convolution from its *output* channels times the kernel area and so
+            shrinks the signal about 3.5x per 2x upsampling: the three-step upsampler of the
+            finest patch features starts 60x weaker, and from scratch the map stays
+            image-independent (docs/default-model.md).
     """
 
     preset: str = "sharp-small"
@@ -55,8 +66,15 @@ class ModelConfig:
     init_inverse_depth: float = 0.3
     init_fov_deg: float = 60.0
     init_layer_scale: float = 0.0
+    conv_init: str = "fan_in"
 
     def __post_init__(self) -> None:
+        _require(
+            self.conv_init in CONV_INITS,
+            "model.conv_init",
+            self.conv_init,
+            " or ".join(repr(name) for name in CONV_INITS),
+        )
         _require(
             self.init_inverse_depth > 0,
             "model.init_inverse_depth",

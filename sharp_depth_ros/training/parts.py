@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from timm.layers import LayerScale
 from torch import nn
 
+from sharp_depth_ros.model.decoder import ResidualBlock
 from sharp_depth_ros.training.config import ModelConfig, OptimConfig
 from sharp_depth_ros.training.curriculum import StageConfig
 
@@ -24,6 +27,8 @@ def build_model(config: ModelConfig) -> nn.Module:
     from sharp_depth_ros.model import create_model
 
     model = create_model(config.preset)
+    if config.conv_init == "fan_in":
+        fan_in_init(model)
     with torch.no_grad():
         _last_conv(model.head).bias.fill_(config.init_inverse_depth)
         if getattr(model, "fov", None) is not None:
@@ -33,6 +38,41 @@ def build_model(config: ModelConfig) -> nn.Module:
                 if isinstance(module, LayerScale):
                     module.gamma.fill_(config.init_layer_scale)
     return model
+
+
+def fan_in_init(model: nn.Module) -> None:
+    """Variance-preserving weights for every convolution outside the ViTs; biases at zero.
+
+    Weights are N(0, 1 / fan_in), where fan_in counts the inputs that reach one output: for a
+    transposed convolution that is its input channels times the kernel taps overlapping one
+    output pixel (1 for stride = kernel). PyTorch's default for transposed convolutions uses
+    the output channels times the kernel area instead (and a 1/3 variance factor everywhere).
+    The last convolution of every decoder residual branch and of the depth head start at
+    zero (residual units start as identities, the depth map starts flat at the head's bias):
+    otherwise the activations grow through ten residual units and the first Adam steps push
+    every pixel below the head's final ReLU, after which no gradient flows at all.
+    The ViTs keep timm's initialisation.
+    """
+    vit_parameters = {id(p) for vit in vit_modules(model) for p in vit.parameters()}
+    for module in model.modules():
+        if not isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
+            continue
+        if id(module.weight) in vit_parameters:
+            continue
+        kernel_h, kernel_w = module.kernel_size
+        if isinstance(module, nn.ConvTranspose2d):
+            stride_h, stride_w = module.stride
+            taps = math.ceil(kernel_h / stride_h) * math.ceil(kernel_w / stride_w)
+        else:
+            taps = kernel_h * kernel_w
+        fan_in = module.in_channels // module.groups * taps
+        nn.init.normal_(module.weight, 0.0, 1.0 / math.sqrt(fan_in))
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    for module in model.modules():
+        if isinstance(module, ResidualBlock):
+            nn.init.zeros_(_last_conv(module.residual).weight)
+    nn.init.zeros_(_last_conv(model.head).weight)
 
 
 def _last_conv(module: nn.Module) -> nn.Conv2d:

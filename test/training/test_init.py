@@ -1,0 +1,64 @@
+"""The initialisation of a fresh network (`training.parts.build_model`, `ModelConfig.conv_init`)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from sharp_depth_ros.model.decoder import ResidualBlock
+from sharp_depth_ros.training.config import ModelConfig
+from sharp_depth_ros.training.parts import build_model
+
+
+def _probe(conv_init: str) -> dict[str, torch.Tensor]:
+    """Inputs and outputs of the finest upsampler and the last head convolution, two images."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(preset="test-tiny", conv_init=conv_init)).eval()
+    seen: dict[str, torch.Tensor] = {}
+
+    def keep(name: str):
+        def hook(module, inputs, output):
+            seen[f"{name}.in"], seen[f"{name}.out"] = inputs[0], output
+
+        return hook
+
+    model.encoder.upsample_latent0.register_forward_hook(keep("upsampler"))
+    model.head[-2].register_forward_hook(keep("head"))
+    generator = torch.Generator().manual_seed(1)
+    size = model.network_resolution
+    images = torch.rand(2, 3, size, size, generator=generator) * 2 - 1
+    with torch.no_grad():
+        seen["depth"] = model(images, run_fov=False).canonical_inverse_depth
+    return seen
+
+
+def test_fan_in_init_keeps_the_scale_of_the_three_step_upsampler():
+    fan_in, default = _probe("fan_in"), _probe("torch")
+    gain = fan_in["upsampler.out"].std() / fan_in["upsampler.in"].std()
+    shrunk = default["upsampler.out"].std() / default["upsampler.in"].std()
+    assert 0.5 < gain < 2.0
+    assert shrunk < 0.1  # PyTorch's transposed-convolution default: about 1/3.5 per step
+
+
+def test_fan_in_init_lets_the_image_reach_the_depth_head():
+    for conv_init, low, high in (("fan_in", 0.2, None), ("torch", None, 0.05)):
+        head_input = _probe(conv_init)["head.in"]
+        spread = (head_input[0] - head_input[1]).abs().mean() / head_input.std()
+        if low is not None:
+            assert spread > low, conv_init
+        if high is not None:
+            assert spread < high, conv_init
+
+
+def test_fan_in_init_starts_residual_units_as_identities_and_the_map_flat():
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(preset="test-tiny", init_inverse_depth=0.4))
+    for block in (m for m in model.modules() if isinstance(m, ResidualBlock)):
+        assert not block.residual[-1].weight.any()
+    depth = _probe("fan_in")["depth"]
+    assert torch.allclose(depth, torch.full_like(depth, 0.3))  # the default head bias
+
+
+def test_conv_init_rejects_unknown_names():
+    with pytest.raises(ValueError, match="conv_init"):
+        ModelConfig(conv_init="xavier")
