@@ -73,7 +73,7 @@ class SceneConfig:
     outdoor_eye_height_m: tuple[float, float] = (0.6, 1.8)
     object_size_m: tuple[float, float] = (0.2, 2.0)
     # Drawn sizes once ignored the distance: a 2 m solid 0.8 m away could swallow the camera,
-    # and 14 % of the training scenes had over a tenth of their pixels nearer than 0.3 m
+    # and 12 % of scenes had over a tenth of their pixels nearer than 0.3 m
     # (docs/synthetic-data.md). Occluders were sized at 10-40 % of their distance, a scale-free
     # draw whose depth no image can reveal.
     max_size_per_distance: float = 0.5

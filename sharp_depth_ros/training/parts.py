@@ -69,6 +69,8 @@ def fan_in_init(model: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 1.0 / math.sqrt(fan_in))
         if module.bias is not None:
             nn.init.zeros_(module.bias)
+    # A second pass: modules() visits a block before its convolutions, which the first pass
+    # (re)initialises.
     for module in model.modules():
         if isinstance(module, ResidualBlock):
             nn.init.zeros_(_last_conv(module.residual).weight)
