@@ -49,6 +49,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="afterwards, also write the shards as a `sharp-depth eval` folder into DIR",
     )
+    parser.add_argument(
+        "--family",
+        choices=("robot", "clutter", "mix"),
+        default="mix",
+        help="robot: rooms, corridors, warehouses, close-ups and streets seen by robot cameras "
+        "(layout priors); clutter: random solids and thin structures (sharp edges); mix: half "
+        "each (default)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -62,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from sharp_depth_ros.data.scene_sampler import SceneConfig
 
     width, height = parse_size(args.size)
-    scene = SceneConfig(width=width, height=height, vary_size=args.vary_size)
+    scene = SceneConfig(width=width, height=height, vary_size=args.vary_size, family=args.family)
     render = RenderConfig(spp=args.spp, max_bounces=args.bounces, denoise=not args.no_denoise)
     if args.contact_sheet is not None:
         from sharp_depth_ros.data.contact_sheet import render_contact_sheet

@@ -189,3 +189,20 @@ def perforated_panel(
     base = np.arange(len(quads))[:, None] * 4
     faces = np.concatenate([base + [0, 2, 1], base + [0, 3, 2]])
     return Mesh(vertices, faces, vertices[:, [0, 2]].copy())
+
+
+def uv_sphere(radius_m: float, segments: int = 12) -> Mesh:
+    """A closed sphere mesh centred at the origin (crowns, heads: analytic spheres have 8 slots)."""
+    rings = segments // 2 + 1
+    theta = np.linspace(0.0, math.pi, rings)
+    phi = np.linspace(0.0, 2.0 * math.pi, segments, endpoint=False)
+    vertices = radius_m * np.stack(
+        [
+            np.outer(np.sin(theta), np.cos(phi)).ravel(),
+            np.outer(np.sin(theta), np.sin(phi)).ravel(),
+            np.repeat(np.cos(theta), segments),
+        ],
+        axis=1,
+    )
+    uv = np.stack([np.tile(phi * radius_m, rings), np.repeat(theta * radius_m, segments)], axis=1)
+    return Mesh(vertices, _grid(rings, segments, closed_cols=True), uv)

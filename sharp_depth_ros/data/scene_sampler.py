@@ -20,6 +20,7 @@ from sharp_depth_ros.data.textures import random_texture
 
 SOLID_KINDS = ("box", "sphere", "cylinder", "torus", "extrusion")
 THIN_KINDS = ("fence", "pole", "wire", "branch", "strands", "panel")
+FAMILIES = ("clutter", "robot", "mix")
 ASPECTS = (1.0, 4 / 3, 3 / 4, 16 / 9, 3 / 2, 2 / 3)
 # A fixed scene structure (material slots, sphere slots) keeps Mitsuba's compiled kernels valid
 # from one scene to the next; see renderer.py.
@@ -53,6 +54,10 @@ class SceneConfig:
         max_size_per_distance: a solid (or occluder) is at most this fraction of its distance
             in size, so none reaches the camera: every surface stays about half its distance away.
         occluder_size_m: size of a near occluder (log-uniform), before that cap.
+        family: "clutter" (this module's random clutter: sharp edges), "robot" (rooms,
+            corridors, warehouses, close-ups and streets seen by robot cameras:
+            `robot_scenes.py`) or "mix" (each sample is robot with `robot_fraction`).
+        robot_fraction: share of robot-view scenes when `family` is "mix".
     """
 
     width: int = 256
@@ -78,6 +83,8 @@ class SceneConfig:
     # draw whose depth no image can reveal.
     max_size_per_distance: float = 0.5
     occluder_size_m: tuple[float, float] = (0.1, 0.8)
+    family: str = "clutter"
+    robot_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("width", "height"):
@@ -101,7 +108,9 @@ class SceneConfig:
         low, high = self.hfov_range_deg
         if not 1 < low <= high < 179:
             raise ValueError(f"SceneConfig.hfov_range_deg must be in (1, 179), got {(low, high)}")
-        for name in ("indoor_probability", "photo_probability"):
+        if self.family not in FAMILIES:
+            raise ValueError(f"SceneConfig.family must be one of {FAMILIES}, got {self.family!r}")
+        for name in ("indoor_probability", "photo_probability", "robot_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"SceneConfig.{name} must be in [0, 1], got {getattr(self, name)}")
 
@@ -330,7 +339,8 @@ def _room(b: _Builder, bounds: np.ndarray) -> None:
         b.add("light", _quad(corners), emitter_radiance=LIGHT_RADIANCE)
 
 
-def _lighting(rng: np.random.Generator, indoor: bool) -> Lighting:
+def sky_lighting(rng: np.random.Generator, indoor: bool) -> Lighting:
+    """Sky and sun: a dim dome indoors; outdoors a clear (sun + gradient) or overcast sky."""
     if indoor:
         return Lighting(sky_zenith=(0.05, 0.05, 0.05), sky_horizon=(0.05, 0.05, 0.05))
     overcast = rng.uniform() < 0.25
@@ -358,7 +368,29 @@ def _lighting(rng: np.random.Generator, indoor: bool) -> Lighting:
 
 
 def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
-    """Draw one random scene.
+    """Draw one scene of the configured family (see `SceneConfig.family`).
+
+    Args:
+        seed: the sample seed (see `sample_seed`); equal seeds give equal scenes.
+        config: the scene distribution.
+
+    Returns:
+        The scene with its camera, objects, lighting and a JSON-friendly `params` record.
+    """
+    family = config.family
+    if family == "mix":
+        # A separate stream: the scene itself is drawn from `seed` exactly as in its family.
+        pick = np.random.default_rng([seed, 0x726F626F]).uniform()
+        family = "robot" if pick < config.robot_fraction else "clutter"
+    if family == "robot":
+        from sharp_depth_ros.data.robot_scenes import sample_robot_scene
+
+        return sample_robot_scene(seed, config)
+    return sample_clutter_scene(seed, config)
+
+
+def sample_clutter_scene(seed: int, config: SceneConfig) -> SceneSpec:
+    """Draw one random-clutter scene.
 
     Args:
         seed: the sample seed (see `sample_seed`); equal seeds give equal scenes.
@@ -468,7 +500,7 @@ def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
         camera=camera,
         objects=tuple(b.objects),
         materials=tuple(b.materials),
-        lighting=_lighting(rng, indoor),
+        lighting=sky_lighting(rng, indoor),
         valid_range_m=config.valid_range_m,
         exposure_ev=float(rng.normal(0.0, 0.3)),
         params=params,

@@ -77,7 +77,7 @@ def _random_colour(rng: np.random.Generator) -> np.ndarray:
     return (value * (1 - saturation + saturation * rgb)).astype(np.float32) ** 2.2
 
 
-def _smooth_noise(rng: np.random.Generator, size: int, cells: int) -> np.ndarray:
+def smooth_noise(rng: np.random.Generator, size: int, cells: int) -> np.ndarray:
     """Bilinear value noise in [0, 1], (size, size)."""
     grid = rng.uniform(0, 1, (cells + 1, cells + 1))
     x = np.linspace(0, cells, size, endpoint=False)
@@ -98,7 +98,7 @@ def procedural_texture(rng: np.random.Generator, size: int = TEXTURE_SIZE) -> np
     elif kind == 1:
         weight = (np.sin(2 * np.pi * period * (x * np.cos(period) + y * np.sin(period))) > 0) * 1.0
     elif kind == 2:
-        weight = 0.6 * _smooth_noise(rng, size, 4) + 0.4 * _smooth_noise(rng, size, 16)
+        weight = 0.6 * smooth_noise(rng, size, 4) + 0.4 * smooth_noise(rng, size, 16)
     elif kind == 3:
         row = np.floor(y * period)
         shifted = x * period / 2 + 0.5 * (row % 2)
@@ -108,7 +108,7 @@ def procedural_texture(rng: np.random.Generator, size: int = TEXTURE_SIZE) -> np
     elif kind == 4:
         weight = (np.hypot((x * period) % 1 - 0.5, (y * period) % 1 - 0.5) < 0.3) * 1.0
     else:
-        weight = 0.15 * _smooth_noise(rng, size, 8)
+        weight = 0.15 * smooth_noise(rng, size, 8)
     return (a * (1 - weight[..., None]) + b * weight[..., None]).astype(np.float32)
 
 
