@@ -12,6 +12,7 @@ import torch
 
 from sharp_depth_ros.losses.derivatives import mage_loss, male_loss, msge_loss, ssi_mage_loss
 from sharp_depth_ros.losses.focal import fov_l2_loss
+from sharp_depth_ros.losses.log_depth import log_mae_loss, silog_mae_loss
 from sharp_depth_ros.losses.mae import (
     mae_loss,
     mse_loss,
@@ -33,6 +34,8 @@ LOSSES: dict[str, LossFunction] = {
     "male": male_loss,
     "msge": msge_loss,
     "ssi_mage": ssi_mage_loss,
+    "log_mae": log_mae_loss,  # L1 on log depth
+    "silog_mae": silog_mae_loss,  # the same, scale-invariant
     "fov_l2": fov_l2_loss,  # (B,) FOV in degrees, (B,) bool mask
 }
 
@@ -40,12 +43,14 @@ __all__ = [
     "LOSSES",
     "LossFunction",
     "fov_l2_loss",
+    "log_mae_loss",
     "mae_loss",
     "mage_loss",
     "male_loss",
     "mse_loss",
     "msge_loss",
     "normalise_inverse_depth",
+    "silog_mae_loss",
     "ssi_mae_loss",
     "ssi_mage_loss",
     "ssi_trimmed_mae_loss",
