@@ -1,14 +1,16 @@
-"""Frozen dataclass configurations of the Depth Pro network.
+"""Frozen dataclass configurations of the networks.
 
-Small configs compose into `DepthProConfig`. Every preset lives in `sharp_depth_ros.model.presets`;
-this module only defines the shapes of configs, their validation and (de)serialisation.
+Small configs compose into `DepthProConfig` (the ViT Depth Pro); `ConvDepthConfig` describes the
+convolutional hybrid. Each names its `architecture`, which checkpoints store next to the config.
+Every preset lives in `sharp_depth_ros.model.presets`; this module only defines the shapes of
+configs, their validation and (de)serialisation.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 # §3.1 / reference code: patches at 1536 overlap by 25 %, patches at 768 by 50 %.
 HIGH_RES_OVERLAP_RATIO = 0.25
@@ -22,6 +24,15 @@ REQUIRED_PATCH_SIZE = 16
 def _require(condition: bool, name: str, value: Any, allowed: str) -> None:
     if not condition:
         raise ValueError(f"{name}={value!r} is invalid; expected {allowed}")
+
+
+def _reject_unknown_keys(cls: type, data: dict[str, Any]) -> None:
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown {cls.__name__} keys {unknown}; expected a subset of {sorted(known)}"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +81,8 @@ class ViTConfig:
 @dataclass(frozen=True, kw_only=True)
 class DepthProConfig:
     """The whole network: patch, image and FOV encoders, decoder and heads."""
+
+    architecture: ClassVar[str] = "depth_pro"
 
     patch_encoder: ViTConfig = field(default_factory=ViTConfig)
     image_encoder: ViTConfig = field(default_factory=ViTConfig)
@@ -154,12 +167,7 @@ class DepthProConfig:
         Raises:
             ValueError: on unknown keys or invalid values.
         """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown DepthProConfig keys {unknown}; expected a subset of {sorted(known)}"
-            )
+        _reject_unknown_keys(cls, data)
         kwargs = dict(data)
         vit_fields = {f.name for f in dataclasses.fields(ViTConfig)}
         for name in ("patch_encoder", "image_encoder", "fov_encoder"):
@@ -211,3 +219,111 @@ class DepthProConfig:
         if "vit" in data and "encoder_feature_layer_ids" in data:
             return cls.from_reference_json(data)
         return cls.from_dict(data)
+
+
+CONV_NORMS = ("batch", "group")
+# ConvDepthPro's deepest map comes from the 1/4 pyramid level at stride 32: S/128 must be whole.
+CONV_RESOLUTION_MULTIPLE = 128
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvDepthConfig:
+    """The convolutional hybrid `ConvDepthPro`: one CNN shared by a three-level image pyramid.
+
+    Attributes:
+        backbone: timm model name of a CNN with feature maps at strides 4, 8, 16 and 32; always
+            randomly initialised.
+        resolution: side S of the square network input; a multiple of 128.
+        decoder_features: channels of every decoder level.
+        norm: normalisation of the backbone and decoder, "group" (GroupNorm, 8 groups) or
+            "batch" (BatchNorm).
+        use_fov_head: build the field-of-view head.
+    """
+
+    architecture: ClassVar[str] = "conv_depth_pro"
+
+    backbone: str = "resnet18"
+    resolution: int = 384
+    decoder_features: int = 64
+    norm: str = "group"
+    use_fov_head: bool = True
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.backbone, str) and bool(self.backbone),
+            "backbone",
+            self.backbone,
+            "a timm model name",
+        )
+        _require(
+            isinstance(self.resolution, int)
+            and self.resolution > 0
+            and self.resolution % CONV_RESOLUTION_MULTIPLE == 0,
+            "resolution",
+            self.resolution,
+            f"a positive multiple of {CONV_RESOLUTION_MULTIPLE} (the 1/4 pyramid level is "
+            "downsampled 32x)",
+        )
+        _require(
+            isinstance(self.decoder_features, int)
+            and self.decoder_features > 0
+            and self.decoder_features % 8 == 0,
+            "decoder_features",
+            self.decoder_features,
+            "a positive multiple of 8 (GroupNorm groups, the heads halve it twice)",
+        )
+        _require(self.norm in CONV_NORMS, "norm", self.norm, " or ".join(map(repr, CONV_NORMS)))
+
+    @property
+    def network_resolution(self) -> int:
+        """Side of the square network input."""
+        return self.resolution
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (the inverse of `from_dict`)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConvDepthConfig:
+        """Build from `to_dict` output; unknown keys are rejected.
+
+        Raises:
+            ValueError: on unknown keys or invalid values.
+        """
+        _reject_unknown_keys(cls, data)
+        return cls(**data)
+
+
+NetworkConfig = DepthProConfig | ConvDepthConfig
+ARCHITECTURES: dict[str, type[DepthProConfig] | type[ConvDepthConfig]] = {
+    DepthProConfig.architecture: DepthProConfig,
+    ConvDepthConfig.architecture: ConvDepthConfig,
+}
+
+
+def network_config_from_dict(
+    data: dict[str, Any], architecture: str = DepthProConfig.architecture
+) -> NetworkConfig:
+    """Build the config of an architecture from its `to_dict` form.
+
+    Raises:
+        ValueError: unknown architecture, unknown keys or invalid values.
+    """
+    try:
+        config_class = ARCHITECTURES[architecture]
+    except KeyError:
+        raise ValueError(
+            f"architecture={architecture!r} is invalid; expected one of {sorted(ARCHITECTURES)}"
+        ) from None
+    return config_class.from_dict(data)
+
+
+def network_config_from_json(data: dict[str, Any]) -> NetworkConfig:
+    """Accept a JSON model config: ours (with an optional `architecture` key) or the reference's.
+
+    Without `architecture` the file describes the ViT Depth Pro (`DepthProConfig.from_any_json`).
+    """
+    if "architecture" not in data:
+        return DepthProConfig.from_any_json(data)
+    rest = {key: value for key, value in data.items() if key != "architecture"}
+    return network_config_from_dict(rest, data["architecture"])

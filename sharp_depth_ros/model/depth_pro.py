@@ -1,4 +1,8 @@
-"""Depth Pro: composition of encoder, decoder, depth head and FOV head (forward only)."""
+"""Depth Pro: composition of encoder, decoder, depth head and FOV head.
+
+Besides `forward`, the small interface that the predictor and the trainer use on any network:
+`encoder_modules`, `set_inference_options` and `init_output_biases` (as `ConvDepthPro`).
+"""
 
 from __future__ import annotations
 
@@ -49,6 +53,35 @@ class DepthPro(nn.Module):
     def network_resolution(self) -> int:
         """Side of the square input the network expects (1536 for the official model)."""
         return self.config.network_resolution
+
+    def encoder_modules(self) -> list[nn.Module]:
+        """The ViT backbones (patch, image and FOV encoders): they take the encoder learning rate.
+
+        The FOV encoder's projection (a new Linear after its ViT) is not among them.
+        """
+        modules: list[nn.Module] = [self.encoder.patch_encoder, self.encoder.image_encoder]
+        if self.fov is not None and self.fov.encoder is not None:
+            modules.append(self.fov.encoder[0])
+        return modules
+
+    def set_inference_options(
+        self, patch_micro_batch: int | None = None, reduced_pyramid: bool = False
+    ) -> None:
+        """Set the pyramid's run-time options (see `DepthPredictor`).
+
+        Args:
+            patch_micro_batch: patches per patch-ViT call; None runs them all in one batch.
+            reduced_pyramid: skip the finest pyramid level (10 patch-ViT passes instead of 35).
+        """
+        self.encoder.patch_micro_batch = patch_micro_batch
+        self.encoder.reduced_pyramid = reduced_pyramid
+
+    @torch.no_grad()
+    def init_output_biases(self, inverse_depth: float, fov_deg: float) -> None:
+        """Start the depth head's last bias at `inverse_depth` and the FOV head's at `fov_deg`."""
+        self.head[4].bias.fill_(inverse_depth)
+        if self.fov is not None:
+            self.fov.head[-1].bias.fill_(fov_deg)
 
     def forward(self, images: torch.Tensor, run_fov: bool = True) -> DepthProOutput:
         """Predict canonical inverse depth (and the FOV) from normalised images.

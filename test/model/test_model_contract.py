@@ -1,4 +1,8 @@
-"""The contract every small preset keeps: shapes, determinism, save/load, official converter."""
+"""The contract every small preset keeps: shapes, determinism, save/load, official converter.
+
+The official-format converter applies to the ViT Depth Pro presets only: ConvDepthPro has no
+official counterpart.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import pytest
 import torch
 
 from sharp_depth_ros.checkpoints import load_checkpoint, native_to_official, save_native
+from sharp_depth_ros.config import DepthProConfig
 from sharp_depth_ros.model import DepthPro, create_model, get_preset, list_presets
 
 SMALL_PRESETS = [name for name in list_presets() if name != "depth-pro"]
+SMALL_VIT_PRESETS = [name for name in SMALL_PRESETS if isinstance(get_preset(name), DepthProConfig)]
 
 
 @pytest.fixture(params=SMALL_PRESETS)
@@ -51,6 +57,7 @@ def test_save_load_gives_identical_outputs(preset, tmp_path):
         )
 
 
+@pytest.mark.parametrize("preset", SMALL_VIT_PRESETS)  # overrides the fixture's list
 def test_official_converter_round_trips(preset, tmp_path):
     model = create_model(preset)
     path = tmp_path / "official.pt"
@@ -82,6 +89,12 @@ def test_official_layout_has_the_reference_key_count_and_parameters():
     assert sum(v.numel() for v in state.values()) == 951_991_330
     assert state["fov.head.4.weight"].shape == (1, 32, 6, 6)
     assert state["encoder.upsample_latent0.1.weight"].shape == (256, 256, 2, 2)
+
+
+def test_the_default_is_the_conv_network_and_the_vit_keeps_its_name():
+    assert get_preset("sharp-small").architecture == "conv_depth_pro"
+    assert get_preset("sharp-small-vit").architecture == "depth_pro"
+    assert {"sharp-small", "sharp-small-vit", "test-tiny-conv"} <= set(SMALL_PRESETS)
 
 
 def test_unknown_preset_lists_the_valid_ones():

@@ -1,0 +1,272 @@
+"""ConvDepthPro: the Depth Pro structure (§3.1) on a convolutional backbone.
+
+Depth Pro runs one patch encoder over an image pyramid (S, S/2, S/4) and a second encoder over
+the S/4 level for global context, then fuses the maps coarse to fine. Here one timm CNN (random
+initialisation) plays both parts: it runs over the three pyramid levels, so the S/4 pass is the
+global-context "image encoder". A CNN level at stride s of pyramid level k (scale 2^-k) has the
+size S / (s 2^k), so every decoder level at S/4 ... S/32 concatenates the maps of that size from
+all pyramid levels; the maps coarser than S/32 (the global context) are upsampled into the
+coarsest level. The decoder upsamples bilinearly and refines with 3x3 residual units: no
+transposed convolutions, whose uneven kernel overlap prints a checkerboard on the depth map.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import timm
+import torch
+import torch.nn.functional as F
+from timm.layers import GroupNorm
+from torch import nn
+
+from sharp_depth_ros.config import ConvDepthConfig
+from sharp_depth_ros.model.depth_pro import DepthProOutput
+
+# (pyramid scale, backbone stride) of the three levels: S, S/2, S/4 as in Depth Pro (§3.1).
+PYRAMID_SCALES = (1, 2, 4)
+BACKBONE_STRIDES = (4, 8, 16, 32)
+DECODER_STRIDES = (4, 8, 16, 32)
+# exp(z) of the head's output z is canonical inverse depth; the clamp keeps it finite and > 0.
+LOG_INVERSE_DEPTH_LIMIT = 12.0
+INITIAL_INVERSE_DEPTH = 0.3  # f/W = 0.8 at 2.7 m, as training.config.ModelConfig
+INITIAL_FOV_DEG = 60.0
+NORM_GROUPS = 8
+
+
+def _norm(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    return GroupNorm(channels, math.gcd(NORM_GROUPS, channels))
+
+
+def _upsample(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+
+def create_backbone(name: str, norm: str) -> nn.Module:
+    """A randomly initialised timm CNN returning its stride 4, 8, 16 and 32 feature maps.
+
+    Raises:
+        ValueError: unknown model name, or a model without those four strides.
+    """
+    if not timm.is_model(name):
+        raise ValueError(f"backbone={name!r} is not a timm model name")
+    options = {"norm_layer": partial(GroupNorm, num_groups=NORM_GROUPS)} if norm == "group" else {}
+    try:
+        # pretrained=False always: no weights are downloaded, the network trains from scratch.
+        backbone = timm.create_model(
+            name, pretrained=False, features_only=True, out_indices=(1, 2, 3, 4), **options
+        )
+    except (TypeError, RuntimeError, ValueError) as error:
+        raise ValueError(f"cannot build backbone {name!r} with norm={norm!r}: {error}") from error
+    strides = tuple(backbone.feature_info.reduction())
+    if strides != BACKBONE_STRIDES:
+        raise ValueError(
+            f"backbone {name!r} gives feature strides {strides}; expected {BACKBONE_STRIDES}"
+        )
+    return backbone
+
+
+class ConvUnit(nn.Sequential):
+    """3x3 convolution, normalisation, ReLU."""
+
+    def __init__(self, channels_in: int, channels_out: int, norm: str) -> None:
+        super().__init__(
+            nn.Conv2d(channels_in, channels_out, kernel_size=3, padding=1, bias=False),
+            _norm(norm, channels_out),
+            nn.ReLU(inplace=True),
+        )
+
+
+class ResidualUnit(nn.Module):
+    """relu(x + norm(conv(relu(norm(conv(x)))))); the last norm starts at zero (an identity)."""
+
+    def __init__(self, channels: int, norm: str) -> None:
+        super().__init__()
+        self.residual = nn.Sequential(
+            ConvUnit(channels, channels, norm),
+            nn.Conv2d(channels, channels, kernel_size=3, padding=1, bias=False),
+            _norm(norm, channels),
+        )
+        nn.init.zeros_(self.residual[-1].weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Refine (B, C, H, W) features."""
+        return F.relu(x + self.residual(x))
+
+
+class ConvFovHead(nn.Module):
+    """Field of view in degrees from the coarsest decoder features (§3.3), at any resolution."""
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        half, quarter = features // 2, features // 4
+        self.convs = nn.Sequential(
+            nn.Conv2d(features, half, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(half, quarter, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(inplace=True),
+        )
+        self.linear = nn.Linear(quarter, 1)
+        nn.init.normal_(self.linear.weight, std=1e-3)
+        nn.init.constant_(self.linear.bias, INITIAL_FOV_DEG)
+
+    def forward(self, lowres_features: torch.Tensor) -> torch.Tensor:
+        """(B, D, S/32, S/32) detached decoder features -> (B,) FOV in degrees (unconstrained)."""
+        pooled = self.convs(lowres_features).mean(dim=(-2, -1))
+        return self.linear(pooled)[:, 0]
+
+
+class ConvDepthPro(nn.Module):
+    """Depth Pro's multi-scale structure on one CNN shared by the S, S/2 and S/4 pyramid levels.
+
+    Output: canonical inverse depth exp(z) > 0 at the input's resolution, and the FOV head's
+    estimate, as `DepthPro`.
+    """
+
+    def __init__(self, config: ConvDepthConfig) -> None:
+        super().__init__()
+        self.config = config
+        features, norm = config.decoder_features, config.norm
+        self.backbone = create_backbone(config.backbone, norm)
+        channels = self.backbone.feature_info.channels()
+        # Decoder level i (stride DECODER_STRIDES[i]) takes backbone level j of pyramid level k
+        # when stride_j * scale_k equals its stride; the coarsest also takes every coarser map.
+        level_channels = [0] * len(DECODER_STRIDES)
+        for scale in PYRAMID_SCALES:
+            for stride, width in zip(BACKBONE_STRIDES, channels, strict=True):
+                level_channels[self._decoder_level(stride * scale)] += width
+        self.projections = nn.ModuleList(
+            nn.Sequential(
+                nn.Conv2d(width, features, kernel_size=1, bias=False), _norm(norm, features)
+            )
+            for width in level_channels
+        )
+        self.refinements = nn.ModuleList(ResidualUnit(features, norm) for _ in DECODER_STRIDES)
+        half, quarter = features // 2, features // 4
+        # Head: 3x3 convolutions at S/4 and S/2 (bilinear 2x between), z = 1x1 convolution, bilinear
+        # to S.
+        self.head = nn.ModuleDict(
+            {
+                "conv_quarter": ConvUnit(features, half, norm),
+                "conv_half": ConvUnit(half, quarter, norm),
+                "out": nn.Conv2d(quarter, 1, kernel_size=1),
+            }
+        )
+        self.fov = ConvFovHead(features) if config.use_fov_head else None
+        self._init_weights()
+
+    @staticmethod
+    def _decoder_level(stride: int) -> int:
+        return DECODER_STRIDES.index(min(stride, DECODER_STRIDES[-1]))
+
+    def _init_weights(self) -> None:
+        """He initialisation of the decoder; the depth head starts flat at 0.3, nearly constant."""
+        for module in (self.projections, self.refinements, self.head):
+            for layer in module.modules():
+                if isinstance(layer, nn.Conv2d):
+                    nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
+                    if layer.bias is not None:
+                        nn.init.zeros_(layer.bias)
+        for unit in self.refinements:
+            nn.init.zeros_(unit.residual[-1].weight)
+        out = self.head["out"]
+        # Small, not zero: the fresh map already depends on the image (and every layer gets a
+        # gradient from the first step).
+        nn.init.normal_(out.weight, std=1e-3)
+        nn.init.constant_(out.bias, math.log(INITIAL_INVERSE_DEPTH))
+
+    @property
+    def network_resolution(self) -> int:
+        """Side of the square input the network expects."""
+        return self.config.resolution
+
+    def encoder_modules(self) -> list[nn.Module]:
+        """The modules that take the encoder learning rate: the backbone."""
+        return [self.backbone]
+
+    def set_inference_options(
+        self, patch_micro_batch: int | None = None, reduced_pyramid: bool = False
+    ) -> None:
+        """Refuse the ViT pyramid's options: this network cuts no patches.
+
+        Raises:
+            ValueError: if either option is set.
+        """
+        if patch_micro_batch is not None or reduced_pyramid:
+            raise ValueError(
+                "patch_micro_batch and reduced_pyramid apply to the ViT Depth Pro only; "
+                f"this network ({self.config.backbone} ConvDepthPro) has no pyramid patches"
+            )
+
+    @torch.no_grad()
+    def init_output_biases(self, inverse_depth: float, fov_deg: float) -> None:
+        """Start the depth map near `inverse_depth` (bias log C) and the FOV head at `fov_deg`."""
+        self.head["out"].bias.fill_(math.log(inverse_depth))
+        if self.fov is not None:
+            self.fov.linear.bias.fill_(fov_deg)
+
+    def _decode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pyramid, shared backbone, coarse-to-fine decoder.
+
+        Returns:
+            Decoder features (B, D, S/4, S/4) and the coarsest ones (B, D, S/32, S/32).
+        """
+        size = images.shape[-1]
+        grouped: list[list[torch.Tensor]] = [[] for _ in DECODER_STRIDES]
+        for scale in PYRAMID_SCALES:
+            # Bilinear without antialias, as Depth Pro's pyramid (encoder.py).
+            level = (
+                images
+                if scale == 1
+                else F.interpolate(
+                    images, scale_factor=1 / scale, mode="bilinear", align_corners=False
+                )
+            )
+            for stride, feature_map in zip(BACKBONE_STRIDES, self.backbone(level), strict=True):
+                grouped[self._decoder_level(stride * scale)].append(feature_map)
+        x = None
+        lowres = None
+        for index in range(len(DECODER_STRIDES) - 1, -1, -1):
+            side = size // DECODER_STRIDES[index]
+            maps = [m if m.shape[-1] == side else _upsample(m, side) for m in grouped[index]]
+            lateral = self.projections[index](torch.cat(maps, dim=1))
+            x = lateral if x is None else _upsample(x, side) + lateral
+            x = self.refinements[index](F.relu(x))
+            if lowres is None:
+                lowres = x
+        return x, lowres
+
+    def forward(self, images: torch.Tensor, run_fov: bool = True) -> DepthProOutput:
+        """Predict canonical inverse depth (and the FOV) from normalised images.
+
+        Args:
+            images: (B, 3, S, S) in [-1, 1], S = `network_resolution`.
+            run_fov: run the FOV head.
+
+        Returns:
+            A `DepthProOutput`; canonical inverse depth is strictly positive.
+
+        Raises:
+            ValueError: if the input is not (B, 3, S, S).
+        """
+        size = self.network_resolution
+        if images.ndim != 4 or images.shape[1] != 3 or images.shape[-2:] != (size, size):
+            raise ValueError(
+                f"expected images of shape (B, 3, {size}, {size}), got {tuple(images.shape)}"
+            )
+        features, lowres = self._decode(images)
+        x = self.head["conv_quarter"](features)
+        x = self.head["conv_half"](_upsample(x, size // 2))
+        # The 1x1 convolution and bilinear upsampling are both linear, so convolving first is
+        # the same map as upsampling first, at a sixteenth of the memory.
+        z = _upsample(self.head["out"](x), size)
+        # Log-space output: canonical inverse depth is positive everywhere, as log losses need.
+        canonical = torch.exp(z.clamp(-LOG_INVERSE_DEPTH_LIMIT, LOG_INVERSE_DEPTH_LIMIT))
+        fov_deg = None
+        if run_fov and self.fov is not None:
+            # §3.3: the FOV head is trained on frozen depth features.
+            fov_deg = self.fov(lowres.detach())
+        return DepthProOutput(canonical_inverse_depth=canonical, fov_deg=fov_deg)

@@ -1,0 +1,161 @@
+"""ConvDepthPro: shapes, positive output, FOV head, image dependence at init, config checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from sharp_depth_ros.config import ConvDepthConfig, network_config_from_dict
+from sharp_depth_ros.losses import log_mae_loss
+from sharp_depth_ros.model import ConvDepthPro, build_network, create_model, get_preset
+from sharp_depth_ros.training.samples import AnalyticDataset
+
+
+@pytest.fixture(scope="module")
+def tiny() -> ConvDepthPro:
+    torch.manual_seed(0)
+    return create_model("test-tiny-conv").eval()
+
+
+def _images(count: int, size: int, seed: int) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand(count, 3, size, size, generator=generator) * 2 - 1
+
+
+def test_output_is_positive_inverse_depth_at_input_size_with_a_fov(tiny):
+    with torch.no_grad():
+        output = tiny(_images(2, 128, seed=0))
+    assert output.canonical_inverse_depth.shape == (2, 1, 128, 128)
+    assert output.canonical_inverse_depth.dtype == torch.float32
+    assert (output.canonical_inverse_depth > 0).all()
+    assert output.fov_deg.shape == (2,)
+
+
+def test_fresh_network_starts_near_its_initial_depth_and_fov(tiny):
+    with torch.no_grad():
+        output = tiny(_images(1, 128, seed=1))
+    torch.testing.assert_close(
+        output.canonical_inverse_depth, torch.full((1, 1, 128, 128), 0.3), rtol=0.05, atol=0
+    )
+    torch.testing.assert_close(output.fov_deg, torch.tensor([60.0]), rtol=0.01, atol=0)
+
+
+def test_fresh_output_depends_on_the_image(tiny):
+    with torch.no_grad():
+        first = tiny(_images(1, 128, seed=2)).canonical_inverse_depth
+        second = tiny(_images(1, 128, seed=3)).canonical_inverse_depth
+    spread = (first - second).abs().mean() / first.std()
+    assert spread > 0.1  # differences between images are of the size of the map's own spread
+
+
+def test_fov_head_is_optional_and_skippable(tiny):
+    with torch.no_grad():
+        assert tiny(_images(1, 128, seed=0), run_fov=False).fov_deg is None
+    headless = create_model("test-tiny-conv", use_fov_head=False).eval()
+    assert headless.fov is None
+    with torch.no_grad():
+        assert headless(_images(1, 128, seed=0)).fov_deg is None
+
+
+def test_fov_head_works_at_other_resolutions():
+    model = create_model("test-tiny-conv", resolution=256).eval()
+    with torch.no_grad():
+        output = model(_images(1, 256, seed=0))
+    assert output.canonical_inverse_depth.shape == (1, 1, 256, 256)
+    assert output.fov_deg.shape == (1,)
+
+
+def test_fov_head_sees_detached_depth_features(tiny):
+    model = create_model("test-tiny-conv")
+    model(_images(1, 128, seed=0)).fov_deg.sum().backward()
+    assert all(p.grad is None for p in model.backbone.parameters())
+    assert model.fov.linear.weight.grad is not None
+
+
+@pytest.mark.parametrize("preset", ["sharp-small", "test-tiny-conv"])
+def test_no_transposed_convolutions(preset):
+    model = create_model(preset)
+    assert isinstance(model, ConvDepthPro)
+    assert not any(isinstance(m, nn.ConvTranspose2d) for m in model.modules())
+
+
+def test_wrong_input_size_is_refused(tiny):
+    with pytest.raises(ValueError, match=r"expected images of shape \(B, 3, 128, 128\)"):
+        tiny(torch.zeros(1, 3, 256, 256))
+
+
+def test_encoder_modules_are_the_backbone(tiny):
+    assert tiny.encoder_modules() == [tiny.backbone]
+
+
+def test_pyramid_options_of_the_vit_are_refused(tiny):
+    tiny.set_inference_options()  # the defaults are fine
+    with pytest.raises(ValueError, match="ViT Depth Pro only"):
+        tiny.set_inference_options(reduced_pyramid=True)
+    with pytest.raises(ValueError, match="ViT Depth Pro only"):
+        tiny.set_inference_options(patch_micro_batch=4)
+
+
+def test_init_output_biases_sets_log_inverse_depth_and_fov():
+    model = create_model("test-tiny-conv").eval()
+    model.init_output_biases(0.5, 45.0)
+    assert model.head["out"].bias.item() == pytest.approx(math.log(0.5))
+    with torch.no_grad():
+        output = model(_images(1, 128, seed=0))
+    assert output.canonical_inverse_depth.mean().item() == pytest.approx(0.5, rel=0.05)
+    assert output.fov_deg.item() == pytest.approx(45.0, rel=0.01)
+
+
+def test_config_round_trips_and_refuses_bad_values():
+    config = get_preset("test-tiny-conv")
+    assert ConvDepthConfig.from_dict(config.to_dict()) == config
+    assert network_config_from_dict(config.to_dict(), "conv_depth_pro") == config
+    with pytest.raises(ValueError, match=r"unknown ConvDepthConfig keys \['depth'\]"):
+        ConvDepthConfig.from_dict({**config.to_dict(), "depth": 3})
+    with pytest.raises(ValueError, match="resolution=200"):
+        ConvDepthConfig(resolution=200)
+    with pytest.raises(ValueError, match="norm='layer'"):
+        ConvDepthConfig(norm="layer")
+    with pytest.raises(ValueError, match="architecture='unet'"):
+        network_config_from_dict(config.to_dict(), "unet")
+
+
+def test_unknown_backbone_is_refused():
+    with pytest.raises(ValueError, match="not a timm model name"):
+        build_network(dataclasses.replace(get_preset("test-tiny-conv"), backbone="resnet_nope"))
+
+
+def test_batch_norm_variant_builds_and_runs():
+    model = create_model("test-tiny-conv", norm="batch").eval()
+    assert any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    with torch.no_grad():
+        assert (model(_images(1, 128, seed=0)).canonical_inverse_depth > 0).all()
+
+
+def test_thirty_steps_overfit_two_analytic_images():
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv").train()
+    dataset = AnalyticDataset(kind="metric_synthetic", size=2, resolution=128, seed=1)
+    samples = [dataset[i] for i in range(2)]
+    images = torch.stack([s["image"] for s in samples])
+    target = torch.stack([s["inverse_depth"] for s in samples])
+    valid = torch.stack([s["valid"] for s in samples])
+    backbone = {id(p) for p in model.backbone.parameters()}
+    optimizer = torch.optim.Adam(
+        [
+            {"params": [p for p in model.parameters() if id(p) in backbone], "lr": 1e-3},
+            {"params": [p for p in model.parameters() if id(p) not in backbone], "lr": 1e-2},
+        ]
+    )
+    losses = []
+    for _ in range(30):
+        loss = log_mae_loss(model(images, run_fov=False).canonical_inverse_depth, target, valid)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.3 * losses[0]
