@@ -13,9 +13,8 @@ from safetensors.torch import load_file
 from sharp_depth_ros.checkpoints.errors import CheckpointError, check_state_dict
 from sharp_depth_ros.checkpoints.native import is_native, load_native, read_metadata
 from sharp_depth_ros.checkpoints.official import is_official_state_dict, official_to_native
-from sharp_depth_ros.config import DepthProConfig
-from sharp_depth_ros.model.depth_pro import DepthPro
-from sharp_depth_ros.model.presets import get_preset
+from sharp_depth_ros.config import DepthProConfig, NetworkConfig
+from sharp_depth_ros.model.presets import DepthNetwork, build_network, get_preset
 
 SAFETENSORS_MAGIC_OFFSET = 8  # u64 header length, then the JSON header starting with "{"
 
@@ -32,7 +31,7 @@ class CheckpointFormat(enum.StrEnum):
 class LoadedCheckpoint:
     """A network with weights loaded, and where they came from."""
 
-    model: DepthPro
+    model: DepthNetwork
     format: CheckpointFormat
     preset: str
     path: Path
@@ -88,12 +87,13 @@ def _read_official(path: Path, checkpoint_format: CheckpointFormat) -> dict[str,
 
 
 def load_checkpoint(
-    path: str | Path, config: DepthProConfig | None = None, preset: str | None = None
+    path: str | Path, config: NetworkConfig | None = None, preset: str | None = None
 ) -> LoadedCheckpoint:
     """Build the network a checkpoint describes and load its weights strictly.
 
-    Our format carries its config. Official files do not: they use `config`, else `preset`,
-    else the official `depth-pro` layout.
+    Our format carries its config and architecture (`DepthPro` or `ConvDepthPro`). Official
+    files do not: they use `config`, else `preset`, else the official `depth-pro` layout, and
+    always hold the ViT Depth Pro.
 
     Raises:
         FileNotFoundError: missing file.
@@ -112,7 +112,13 @@ def load_checkpoint(
         state_dict = _read_official(path, checkpoint_format)
         preset_name = preset or ("" if config is not None else "depth-pro")
         config = config or get_preset(preset_name)
-    model = DepthPro(config)
+        if not isinstance(config, DepthProConfig):
+            raise CheckpointError(
+                f"{path} is an official Depth Pro checkpoint, which holds the ViT network; the "
+                f"given {'preset ' + repr(preset_name) if preset_name else 'config'} describes a "
+                f"{config.architecture} network: pass a Depth Pro preset or config"
+            )
+    model = build_network(config)
     check_state_dict(model, state_dict, path)
     model.load_state_dict(state_dict, strict=True)
     return LoadedCheckpoint(

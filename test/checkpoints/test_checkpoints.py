@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
 
 import pytest
 import torch
+from safetensors import safe_open
 from safetensors.torch import save_file
 
 from sharp_depth_ros.checkpoints import (
@@ -18,7 +20,9 @@ from sharp_depth_ros.checkpoints import (
     official_to_native,
     save_native,
 )
-from sharp_depth_ros.model import create_model, get_preset
+from sharp_depth_ros.checkpoints.bundled import DEFAULT_MODEL_NAME, bundled_checkpoint
+from sharp_depth_ros.checkpoints.native import read_metadata
+from sharp_depth_ros.model import ConvDepthPro, DepthPro, create_model, get_preset
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +131,76 @@ def test_converters_round_trip_and_strip_wrapper_prefixes(tiny_state_dict):
     for key, value in back.items():
         assert value.dtype == torch.float32
         assert torch.equal(value, tiny_state_dict[key].half().float())
+
+
+def test_conv_checkpoint_stores_float16_and_loads_float32(tmp_path):
+    torch.manual_seed(1)
+    model = create_model("test-tiny-conv").eval()
+    full = save_native(model, tmp_path / "conv32.safetensors", model.config, "test-tiny-conv")
+    half = save_native(
+        model, tmp_path / "conv16.safetensors", model.config, "test-tiny-conv", dtype=torch.float16
+    )
+    assert read_metadata(half)["architecture"] == "conv_depth_pro"
+    assert half.stat().st_size < 0.55 * full.stat().st_size
+    with safe_open(str(half), framework="pt") as handle:
+        stored = {key: handle.get_tensor(key).dtype for key in handle.keys()}
+    assert {dtype for dtype in stored.values() if dtype.is_floating_point} == {torch.float16}
+    loaded = load_checkpoint(half)
+    assert isinstance(loaded.model, ConvDepthPro)
+    assert loaded.model.config == model.config and loaded.preset == "test-tiny-conv"
+    for key, value in model.state_dict().items():
+        restored = loaded.model.state_dict()[key]
+        expected = value.half().float() if value.is_floating_point() else value
+        assert restored.dtype == expected.dtype and torch.equal(restored, expected), key
+    x = torch.randn(1, 3, 128, 128)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            loaded.model(x).canonical_inverse_depth,
+            model(x).canonical_inverse_depth,
+            rtol=1e-2,
+            atol=0,
+        )
+
+
+def test_conv_checkpoint_keys_are_checked_strictly(tmp_path):
+    model = create_model("test-tiny-conv")
+    path = save_native(model, tmp_path / "conv.safetensors", model.config, "test-tiny-conv")
+    tensors = {k: v.contiguous() for k, v in model.state_dict().items() if k != "head.out.bias"}
+    save_file(tensors, str(path), metadata=read_metadata(path))
+    with pytest.raises(CheckpointError, match=r"missing keys \[head\.out\.bias\]"):
+        load_checkpoint(path)
+
+
+def test_version_1_files_without_architecture_load_as_depth_pro(tmp_path):
+    torch.manual_seed(2)
+    model = create_model("test-tiny")
+    path = tmp_path / "v1.safetensors"
+    metadata = {
+        "format": "sharp_depth_ros",
+        "format_version": "1",
+        "preset": "test-tiny",
+        "config": json.dumps(model.config.to_dict()),
+    }
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path), metadata)
+    loaded = load_checkpoint(path)
+    assert isinstance(loaded.model, DepthPro) and loaded.model.config == model.config
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[key], value), key
+
+
+def test_shipped_default_weights_load_and_run():
+    path = bundled_checkpoint(DEFAULT_MODEL_NAME)
+    if path is None:
+        pytest.skip("no shipped default weights")
+    assert path.stat().st_size < 50 * 2**20
+    model = load_checkpoint(path).model
+    size = model.network_resolution
+    with torch.no_grad():
+        output = model(torch.zeros(1, 3, size, size), run_fov=False)
+    assert torch.isfinite(output.canonical_inverse_depth).all()
+
+
+def test_official_checkpoints_cannot_hold_a_conv_network(tmp_path, tiny_state_dict):
+    path = _save_official(tiny_state_dict, tmp_path / "depth_pro.pt")
+    with pytest.raises(CheckpointError, match="preset 'test-tiny-conv' describes a conv_depth_pro"):
+        load_checkpoint(path, preset="test-tiny-conv")
