@@ -14,12 +14,11 @@ import torch.nn.functional as F
 
 from sharp_depth_ros.checkpoints.bundled import DEFAULT_MODEL_NAME, bundled_checkpoint
 from sharp_depth_ros.checkpoints.formats import load_checkpoint
-from sharp_depth_ros.config import DepthProConfig
+from sharp_depth_ros.config import NetworkConfig, network_config_from_json
 from sharp_depth_ros.inference.devices import autocast_for, resolve_device, validate_precision
 from sharp_depth_ros.inference.focal import focal_px_to_fov_deg, validate_focal_px
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
-from sharp_depth_ros.model.depth_pro import DepthPro
-from sharp_depth_ros.model.presets import get_preset
+from sharp_depth_ros.model.presets import DepthNetwork, build_network, get_preset
 
 LOGGER = logging.getLogger(__name__)
 # Reference infer(): inverse depth is clamped to [1e-4, 1e4] 1/m before inversion.
@@ -53,11 +52,11 @@ def image_to_unit_float(image: np.ndarray) -> np.ndarray:
 
 
 class DepthPredictor:
-    """Runs Depth Pro on single images and converts its output to metric depth (§3.2)."""
+    """Runs a depth network on single images and converts its output to metric depth (§3.2)."""
 
     def __init__(
         self,
-        model: DepthPro,
+        model: DepthNetwork,
         device: str = "auto",
         precision: str = "fp32",
         patch_micro_batch: int | None = None,
@@ -67,18 +66,21 @@ class DepthPredictor:
         """Wrap a network.
 
         Args:
-            model: the network (moved to `device` and put in eval mode).
+            model: the network, `DepthPro` or `ConvDepthPro` (moved to `device`, eval mode).
             device: auto, cpu, cuda or cuda:N.
             precision: fp32, bf16 (CPU fast path where the CPU has native bf16, and CUDA) or
                 fp16 (CUDA only).
             patch_micro_batch: run the 35 pyramid patches through the patch ViT this many at a
                 time (bounds activation memory, e.g. for 8 GB GPUs); None runs them in one batch.
+                ViT Depth Pro only.
             compile_network: `torch.compile` the network (static shapes); the first call is slow.
             reduced_pyramid: skip the finest pyramid level (10 patch-ViT passes instead of 35)
-                for navigation rates; costs boundary sharpness (docs/benchmarks.md).
+                for navigation rates; costs boundary sharpness (docs/benchmarks.md). ViT Depth Pro
+                only.
 
         Raises:
-            ValueError: unavailable device or unsupported precision.
+            ValueError: unavailable device, unsupported precision, or a pyramid option the
+                network does not have.
         """
         self.device = resolve_device(device)
         self.precision = precision
@@ -89,8 +91,9 @@ class DepthPredictor:
         self.model = model.to(self.device, memory_format=torch.channels_last).eval()
         if patch_micro_batch is not None and patch_micro_batch < 1:
             raise ValueError(f"patch_micro_batch must be >= 1 or None, got {patch_micro_batch}")
-        self.model.encoder.patch_micro_batch = patch_micro_batch
-        self.model.encoder.reduced_pyramid = reduced_pyramid
+        self.model.set_inference_options(
+            patch_micro_batch=patch_micro_batch, reduced_pyramid=reduced_pyramid
+        )
         self._network = torch.compile(self.model, dynamic=False) if compile_network else self.model
 
     def warmup(self, image_shape: tuple[int, int] = (480, 640)) -> None:
@@ -158,7 +161,7 @@ class DepthPredictor:
                 "no weights for %s: using RANDOM weights (outputs are meaningless)",
                 preset or "the given config",
             )
-            model = DepthPro(model_config)
+            model = build_network(model_config)
         return cls(model, device=device, precision=precision, **options)
 
     def _normalised_input(self, image: np.ndarray) -> torch.Tensor:
@@ -229,8 +232,8 @@ class DepthPredictor:
         )
 
 
-def load_config_file(path: str | Path) -> DepthProConfig:
-    """Read a JSON model config (ours or the reference fixture format).
+def load_config_file(path: str | Path) -> NetworkConfig:
+    """Read a JSON model config (ours, with an optional `architecture` key, or the reference's).
 
     Raises:
         FileNotFoundError: missing file.
@@ -244,6 +247,6 @@ def load_config_file(path: str | Path) -> DepthProConfig:
     except json.JSONDecodeError as error:
         raise ValueError(f"config {path} is not valid JSON: {error}") from error
     try:
-        return DepthProConfig.from_any_json(data)
+        return network_config_from_json(data)
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"config {path} is not a valid model config: {error}") from error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -14,6 +15,7 @@ from sharp_depth_ros.inference.focal import (
     focal_px_to_fov_deg,
     fov_deg_to_focal_px,
 )
+from sharp_depth_ros.inference.predictor import load_config_file
 from sharp_depth_ros.model import create_model
 
 
@@ -166,3 +168,34 @@ def test_impossible_fov_estimate_gives_nan_depth_not_garbage(image):
     prediction = DepthPredictor(model, device="cpu").predict(image)
     assert math.isnan(prediction.focal_px)
     assert np.isnan(prediction.depth_m).all()
+
+
+def test_conv_network_predicts_metric_depth_and_its_fov(image):
+    torch.manual_seed(0)
+    predictor = DepthPredictor(create_model("test-tiny-conv"), device="cpu")
+    given = predictor.predict(image, focal_px=50.0)
+    assert given.depth_m.shape == (48, 64) and np.isfinite(given.depth_m).all()
+    assert given.canonical_inverse_depth.shape == (128, 128)
+    # A fresh ConvDepthPro starts at C = 0.3 everywhere: D = f / (W C) = 50 / (64 * 0.3).
+    np.testing.assert_allclose(given.depth_m, 50.0 / (64 * 0.3), rtol=0.05)
+    estimated = predictor.predict(image)
+    assert estimated.focal_source is FocalSource.ESTIMATED
+    assert estimated.fov_deg == pytest.approx(60.0, rel=0.01)  # the FOV head's initial output
+
+
+def test_conv_network_refuses_the_vit_pyramid_options():
+    with pytest.raises(ValueError, match="ViT Depth Pro only"):
+        DepthPredictor(create_model("test-tiny-conv"), device="cpu", reduced_pyramid=True)
+    with pytest.raises(ValueError, match="ViT Depth Pro only"):
+        DepthPredictor(create_model("test-tiny-conv"), device="cpu", patch_micro_batch=4)
+
+
+def test_a_json_config_can_name_the_conv_architecture(tmp_path):
+    from sharp_depth_ros.model import ConvDepthPro, get_preset
+
+    path = tmp_path / "conv.json"
+    config = get_preset("test-tiny-conv")
+    path.write_text(json.dumps({"architecture": "conv_depth_pro", **config.to_dict()}))
+    assert load_config_file(path) == config
+    predictor = DepthPredictor.from_pretrained(config=path, device="cpu")
+    assert isinstance(predictor.model, ConvDepthPro)
