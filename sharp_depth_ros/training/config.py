@@ -42,23 +42,25 @@ class ModelConfig:
         preset: preset name (`sharp_depth_ros.model.list_presets()`); for an official checkpoint,
             the layout of its weights.
         checkpoint: optional path of our or the official checkpoint to start from (fine-tuning).
-        init_inverse_depth: for a fresh network, the bias of the depth head's last convolution,
-            i.e. the canonical inverse depth it starts at. The preset's zero bias can leave every
-            pixel below the final ReLU (sharp-small does): no output, no gradient, no training.
-            0.3 is f/W = 0.8 at 2.7 m.
+        init_inverse_depth: for a fresh network, the canonical inverse depth it starts at: the
+            bias of the depth head's last convolution (its log for ConvDepthPro, whose output
+            is exp(z)). The ViT preset's zero bias can leave every pixel below the final ReLU
+            (sharp-small-vit does): no output, no gradient, no training. 0.3 is f/W = 0.8 at
+            2.7 m.
         init_fov_deg: for a fresh network, the FOV head's starting output (its last bias), so
             the focal stage starts near typical cameras instead of at 0 degrees.
-        init_layer_scale: for a fresh network, the starting value of every ViT LayerScale
+        init_layer_scale: for a fresh ViT network, the starting value of every LayerScale
             factor; 0 keeps the preset's (DINOv2's 1e-5, meant for pretrained blocks: from
             scratch it leaves the blocks nearly inert for hundreds of steps).
-        conv_init: for a fresh network, how the convolutions outside the ViTs start. "fan_in"
-            (default): zero-mean normal weights with variance 1 / fan-in, where a stride-2,
-            2x2 transposed convolution has fan-in = its input channels, so every layer keeps
-            the scale of its input. "torch": PyTorch's default, which takes the fan-in of a
-            transposed convolution from its *output* channels times the kernel area and so
-            shrinks the signal about 3.5x per 2x upsampling: the three-step upsampler of the
-            finest patch features starts 80x weaker than with "fan_in", and a fresh network
-            gives nearly the same depth map for every image (docs/default-model.md).
+        conv_init: for a fresh ViT network (ConvDepthPro initialises itself), how the
+            convolutions outside the ViTs start. "fan_in" (default): zero-mean normal weights
+            with variance 1 / fan-in, where a stride-2, 2x2 transposed convolution has fan-in =
+            its input channels, so every layer keeps the scale of its input. "torch": PyTorch's
+            default, which takes the fan-in of a transposed convolution from its *output*
+            channels times the kernel area and so shrinks the signal about 3.5x per 2x
+            upsampling: the three-step upsampler of the finest patch features starts 80x weaker
+            than with "fan_in", and a fresh network gives nearly the same depth map for every
+            image (docs/default-model.md).
     """
 
     preset: str = "sharp-small"

@@ -221,6 +221,9 @@ def train(
             set_rng_state(payload["rng"])
             payload = None
         network = distributed.wrap_model(model, context)
+        # §3.3: the FOV stage runs a frozen depth network, its normalisation statistics included
+        # (BatchNorm would otherwise keep updating its running means in train mode).
+        model.train(stage.trains != "fov")
         trained_module(model, stage).train()
         loader = _stage_loader(
             config, stage, stage_index, datasets, context, step, stage_stop, start

@@ -17,22 +17,23 @@ def build_model(config: ModelConfig) -> nn.Module:
     """A fresh network from a preset, or one loaded from our or the official checkpoint.
 
     The caller seeds torch first, so every process builds identical initial weights. A fresh
-    network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` and,
-    if `init_layer_scale` > 0, that value in every LayerScale factor of its ViTs.
+    network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` (see
+    the networks' `init_output_biases`). The ViT Depth Pro also gets `conv_init` and, if
+    `init_layer_scale` > 0, that value in every LayerScale factor of its ViTs; `ConvDepthPro`
+    initialises itself (He-initialised convolutions, no LayerScale), so both leave it as is.
     """
     if config.checkpoint:
         from sharp_depth_ros.checkpoints import load_checkpoint
 
         return load_checkpoint(config.checkpoint, preset=config.preset or None).model
-    from sharp_depth_ros.model import create_model
+    from sharp_depth_ros.model import DepthPro, create_model
 
     model = create_model(config.preset)
-    if config.conv_init == "fan_in":
+    # The fixes for the ViT network's transposed convolutions and ReLU head (docs/default-model.md).
+    if config.conv_init == "fan_in" and isinstance(model, DepthPro):
         fan_in_init(model)
+    model.init_output_biases(config.init_inverse_depth, config.init_fov_deg)
     with torch.no_grad():
-        _last_conv(model.head).bias.fill_(config.init_inverse_depth)
-        if getattr(model, "fov", None) is not None:
-            _last_conv(model.fov.head).bias.fill_(config.init_fov_deg)
         if config.init_layer_scale > 0:
             for module in model.modules():
                 if isinstance(module, LayerScale):
@@ -53,7 +54,7 @@ def fan_in_init(model: nn.Module) -> None:
     every pixel below the head's final ReLU, after which no gradient flows at all.
     The ViTs keep timm's initialisation.
     """
-    vit_parameters = {id(p) for vit in vit_modules(model) for p in vit.parameters()}
+    vit_parameters = {id(p) for vit in model.encoder_modules() for p in vit.parameters()}
     for module in model.modules():
         if not isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
             continue
@@ -81,15 +82,6 @@ def _last_conv(module: nn.Module) -> nn.Conv2d:
     return [m for m in module.modules() if isinstance(m, nn.Conv2d)][-1]
 
 
-def vit_modules(model: nn.Module) -> list[nn.Module]:
-    """The ViT backbones (patch, image and FOV encoders): they take the encoder learning rate."""
-    modules = [model.encoder.patch_encoder, model.encoder.image_encoder]
-    fov = getattr(model, "fov", None)
-    if fov is not None and fov.encoder is not None:
-        modules.append(fov.encoder[0])  # Sequential(ViT, Linear): the Linear is new, decoder rate
-    return modules
-
-
 def trained_module(model: nn.Module, stage: StageConfig) -> nn.Module:
     """The part a stage trains: the FOV head, or the depth network (everything else)."""
     if stage.trains == "fov":
@@ -111,19 +103,20 @@ def set_trainable(model: nn.Module, stage: StageConfig, optim: OptimConfig) -> N
         parameter.requires_grad_(in_fov if stage.trains == "fov" else not in_fov)
     if optim.freeze_layernorm:
         # Tab. 16: pretrained LayerNorms are frozen.
-        for vit in vit_modules(model):
+        for vit in model.encoder_modules():
             for module in vit.modules():
                 if isinstance(module, nn.LayerNorm):
                     module.requires_grad_(False)
 
 
 def parameter_groups(model: nn.Module, stage: StageConfig) -> list[dict]:
-    """Adam parameter groups: ViT encoders at `lr_encoder`, the rest at `lr_decoder` (Tab. 16).
+    """Adam parameter groups: the encoders at `lr_encoder`, the rest at `lr_decoder` (Tab. 16).
 
-    Only parameters that require gradients are included; each group keeps its `base_lr` for
-    the schedule to scale.
+    The encoders are the network's `encoder_modules()`: the ViTs of Depth Pro, the CNN backbone
+    of ConvDepthPro. Only parameters that require gradients are included; each group keeps its
+    `base_lr` for the schedule to scale.
     """
-    encoder_ids = {id(p) for vit in vit_modules(model) for p in vit.parameters()}
+    encoder_ids = {id(p) for module in model.encoder_modules() for p in module.parameters()}
     encoder, decoder = [], []
     for parameter in model.parameters():
         if parameter.requires_grad:

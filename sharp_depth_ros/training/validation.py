@@ -42,7 +42,8 @@ def validate(
     Returns:
         `delta1`, `abs_rel`, `boundary_f1`, `focal_delta25` (means over images) and `images`.
     """
-    was_training = model.training
+    # Per module: in the FOV stage only the FOV head is in train mode (training/loop.py).
+    modes = {module: module.training for module in model.modules()}
     model.eval()
     count = len(dataset) if max_images == 0 else min(len(dataset), max_images)
     values: dict[str, list[float]] = {name: [] for name in VALIDATION_COLUMNS[:-1]}
@@ -65,7 +66,8 @@ def validate(
             pred_ratio = 0.5 / torch.tan(0.5 * torch.deg2rad(output.fov_deg.float().cpu()))
             focal = focal_metrics(pred_ratio[known], batch["focal_ratio"].cpu()[known])
             values["focal_delta25"] += focal["delta25"].tolist()
-    model.train(was_training)
+    for module, training in modes.items():
+        module.training = training
     result = {name: _nanmean(v) for name, v in values.items()}
     result["images"] = float(count)
     return result

@@ -21,8 +21,9 @@ from sharp_depth_ros.training.samples import to_network_sample
 class StepScenes(torch.utils.data.Dataset):
     """A near wall on the left (bright) and a farther one on the right (dark), 2 samples."""
 
-    def __init__(self, far_m: float = 1.1, fail_on_call: int = 0) -> None:
+    def __init__(self, far_m: float = 1.1, fail_on_call: int = 0, resolution: int = 512) -> None:
         self.far_m, self.calls, self.fail_on_call = far_m, 0, fail_on_call
+        self.resolution = resolution
 
     def __len__(self) -> int:
         return 2
@@ -35,13 +36,15 @@ class StepScenes(torch.utils.data.Dataset):
         depth = np.full((32, 32), self.far_m, np.float32)
         cut = 12 + 8 * index
         rgb[:, :cut], rgb[:, cut:], depth[:, :cut] = 220, 40, 1.0
-        return to_network_sample(rgb, depth, depth > 0, 32.0, "metric_synthetic", 512)
+        return to_network_sample(rgb, depth, depth > 0, 32.0, "metric_synthetic", self.resolution)
 
 
-def recipe(stages: list[dict], batch_size: int = 1, **extra) -> TrainConfig:
+def recipe(
+    stages: list[dict], batch_size: int = 1, preset: str = "test-tiny", **extra
+) -> TrainConfig:
     return TrainConfig.from_dict(
         {
-            "model": {"preset": "test-tiny"},
+            "model": {"preset": preset},
             "data": {
                 "datasets": [{"name": "steps", "kind": "metric_synthetic", "source": "analytic"}],
                 "batch_size": batch_size,
@@ -94,14 +97,14 @@ def test_tiny_model_overfits_two_samples_loss_falls_tenfold(tmp_path):
     assert (tmp_path / "model.safetensors").is_file()
 
 
-def two_stage_recipe() -> TrainConfig:
+def two_stage_recipe(preset: str = "test-tiny") -> TrainConfig:
     stages = [
         flat_schedule(name="depth", steps=3, lr_encoder=1e-3, lr_decoder=1e-3),
         flat_schedule(
             name="focal", steps=1, objective="focal", trains="fov", lr_encoder=1e-3, lr_decoder=1e-3
         ),
     ]
-    return recipe(stages, checkpoint_every_steps=2)
+    return recipe(stages, checkpoint_every_steps=2, preset=preset)
 
 
 def test_resume_after_a_kill_matches_the_uninterrupted_run(tmp_path):
@@ -129,9 +132,13 @@ def test_resume_after_a_kill_matches_the_uninterrupted_run(tmp_path):
     )
 
 
-def test_depth_stage_leaves_the_fov_head_and_focal_stage_only_trains_it(tmp_path):
-    config = two_stage_recipe()
-    final = train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes()]).model
+@pytest.mark.parametrize(("preset", "resolution"), [("test-tiny", 512), ("test-tiny-conv", 128)])
+def test_depth_stage_leaves_the_fov_head_and_focal_stage_only_trains_it(
+    tmp_path, preset, resolution
+):
+    config = two_stage_recipe(preset)
+    scenes = StepScenes(resolution=resolution)
+    final = train(config, tmp_path, device="cpu", progress=False, datasets=[scenes]).model
     after_depth = load_checkpoint(tmp_path / "model-depth.safetensors").model.state_dict()
     torch.manual_seed(config.seed)
     initial = build_model(config.model).state_dict()  # the trainer seeds the same way
