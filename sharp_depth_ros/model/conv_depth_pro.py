@@ -163,15 +163,16 @@ class ConvDepthPro(nn.Module):
         return DECODER_STRIDES.index(min(stride, DECODER_STRIDES[-1]))
 
     def _init_weights(self) -> None:
-        """He initialisation of the decoder; the depth head starts flat at 0.3, nearly constant."""
+        """He initialisation of the decoder convolutions; the depth map starts near 0.3 everywhere.
+
+        Residual units keep their zero last norm (identities at start).
+        """
         for module in (self.projections, self.refinements, self.head):
             for layer in module.modules():
                 if isinstance(layer, nn.Conv2d):
                     nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="relu")
                     if layer.bias is not None:
                         nn.init.zeros_(layer.bias)
-        for unit in self.refinements:
-            nn.init.zeros_(unit.residual[-1].weight)
         out = self.head["out"]
         # Small, not zero: the fresh map already depends on the image (and every layer gets a
         # gradient from the first step).
