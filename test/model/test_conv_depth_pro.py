@@ -12,6 +12,7 @@ from torch import nn
 from sharp_depth_ros.config import ConvDepthConfig, network_config_from_dict
 from sharp_depth_ros.losses import log_mae_loss
 from sharp_depth_ros.model import ConvDepthPro, build_network, create_model, get_preset
+from sharp_depth_ros.model.conv_depth_pro import PyramidBatchNorm2d
 from sharp_depth_ros.training.samples import AnalyticDataset
 
 
@@ -131,9 +132,39 @@ def test_unknown_backbone_is_refused():
 
 def test_batch_norm_variant_builds_and_runs():
     model = create_model("test-tiny-conv", norm="batch").eval()
-    assert any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    assert any(isinstance(m, nn.BatchNorm2d) for m in model.modules())  # the decoder's
+    assert any(isinstance(m, PyramidBatchNorm2d) for m in model.backbone.modules())
     with torch.no_grad():
         assert (model(_images(1, 128, seed=0)).canonical_inverse_depth > 0).all()
+
+
+def test_backbone_batch_norm_keeps_running_statistics_per_pyramid_level():
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv", norm="batch").train()
+    norm = next(m for m in model.backbone.modules() if isinstance(m, PyramidBatchNorm2d))
+    assert norm.running_mean.shape[0] == 3
+    model(_images(4, 128, seed=1), run_fov=False)
+    means = norm.running_mean.clone()
+    # Every level updated its own row, and the rows differ (the levels see other statistics).
+    assert (means.abs().sum(dim=1) > 0).all()
+    assert not torch.allclose(means[0], means[2])
+
+
+def test_batch_norm_eval_matches_training_statistics_per_level():
+    # With momentum 1 the running statistics are exactly the last batch's, per level: the eval
+    # output on that batch must then equal the training-mode output (a shared running mean
+    # averaged over the three levels would not).
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv", norm="batch")
+    for module in model.modules():
+        if isinstance(module, PyramidBatchNorm2d | nn.BatchNorm2d):
+            module.momentum = 1.0
+    images = _images(4, 128, seed=2)
+    with torch.no_grad():
+        trained = model.train()(images, run_fov=False).canonical_inverse_depth
+        evaluated = model.eval()(images, run_fov=False).canonical_inverse_depth
+    # Batch statistics use the biased variance, running ones the unbiased: a small difference.
+    torch.testing.assert_close(evaluated, trained, rtol=2e-2, atol=1e-4)
 
 
 def test_thirty_steps_overfit_two_analytic_images():
