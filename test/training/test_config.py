@@ -71,25 +71,34 @@ def test_stage_naming_an_unknown_dataset_is_rejected():
 
 
 def test_round_trip_through_to_dict():
-    config = TrainConfig.from_yaml(RECIPES / "sharp-small.yaml")
+    config = TrainConfig.from_yaml(RECIPES / "sharp-small-robot.yaml")
     assert TrainConfig.from_dict(config.to_dict()) == config
 
 
-def test_shipped_default_recipe_has_the_three_stages():
-    config = TrainConfig.from_yaml(RECIPES / "sharp-small.yaml")
+@pytest.mark.parametrize("path", sorted(RECIPES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_recipe_parses(path):
+    config = TrainConfig.from_yaml(path)
+    assert config.curriculum.total_steps > 0
+
+
+def test_shipped_default_recipe_follows_the_curriculum_on_robot_then_mixed_scenes():
+    config = TrainConfig.from_yaml(RECIPES / "sharp-small-robot.yaml")
     stages = config.curriculum.stages
-    assert [s.objective for s in stages] == ["stage1", "stage2", "focal"]
     assert [s.trains for s in stages] == ["depth", "depth", "fov"]
+    assert [s.datasets for s in stages] == [("robot",), ("robot", "clutter"), ("robot",)]
+    stage2_losses = {t.name for _, terms in stages[1].losses for t in terms}
+    assert {"mage", "msge"} <= stage2_losses  # the paper's derivative terms for sharp edges
     assert config.model.preset == "sharp-small"
 
 
-def test_second_focal_pass_recipe_trains_only_the_fov_head_from_the_first_run():
-    config = TrainConfig.from_yaml(RECIPES / "sharp-small-focal.yaml")
-    first = TrainConfig.from_yaml(RECIPES / "sharp-small.yaml")
-    assert [(s.objective, s.trains) for s in config.curriculum.stages] == [("focal", "fov")]
-    assert config.model.checkpoint == "runs/sharp-small/model.safetensors"
-    assert config.model.preset == first.model.preset
-    assert config.data == first.data
+def test_device_recipe_is_the_cpu_recipe_at_more_steps():
+    cpu = TrainConfig.from_yaml(RECIPES / "sharp-small-robot.yaml")
+    gpu = TrainConfig.from_yaml(RECIPES / "sharp-small-robot-device.yaml")
+    assert [s.losses for s in gpu.curriculum.stages] == [s.losses for s in cpu.curriculum.stages]
+    assert gpu.data.datasets == cpu.data.datasets
+    pairs = zip(gpu.curriculum.stages, cpu.curriculum.stages, strict=True)
+    ratios = [g.steps / c.steps for g, c in pairs]
+    assert all(r >= 8 for r in ratios)
 
 
 def test_finetune_recipe_reads_a_folder_data_set():
