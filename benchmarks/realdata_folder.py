@@ -86,12 +86,14 @@ def frames(src: Path) -> list[tuple[str, Path, Path, object]]:
     return items
 
 
-def convert(src: Path, out: Path) -> list[str]:
-    """Write the eval folder; returns the sample names."""
+def convert(src: Path, out: Path, skip: set[str] | None = None) -> list[str]:
+    """Write the eval folder (without the frames named in `skip`); returns the sample names."""
     for sub in ("rgb", "depth", "intrinsics"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     names = []
     for name, rgb_path, depth_path, decode in frames(src):
+        if name in (skip or set()):
+            continue
         bgr = cv2.imread(str(rgb_path), cv2.IMREAD_COLOR)
         if bgr is None:
             raise ValueError(f"{rgb_path}: unreadable image")
@@ -109,8 +111,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, default=Path("../shared/realdata/open3d_rgbd"))
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated frame names to leave out (e.g. nyu: raw, unregistered disparity)",
+    )
     args = parser.parse_args()
-    for name in convert(args.src, args.out):
+    for name in convert(args.src, args.out, skip=set(filter(None, args.skip.split(",")))):
         depth = np.load(args.out / "depth" / f"{name}.npy")
         valid = depth > 0
         print(

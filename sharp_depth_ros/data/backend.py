@@ -17,6 +17,8 @@ LOGGER = logging.getLogger(__name__)
 
 VECTOR_VARIANT = "llvm_ad_rgb"
 SCALAR_VARIANT = "scalar_rgb"
+# Another vectorised variant (e.g. cuda_ad_rgb on a GPU machine) is tried first when named here.
+VARIANT_ENV = "SHARP_DEPTH_MITSUBA_VARIANT"
 
 # Debian/Ubuntu paths of LLVM 19, the newest that Dr.Jit 1.x accepts and that works here.
 _LLVM_CANDIDATES = (
@@ -40,7 +42,8 @@ def load_mitsuba(prefer_vectorised: bool = True) -> ModuleType:
     """Import Mitsuba and select its variant (once per process).
 
     Args:
-        prefer_vectorised: try `llvm_ad_rgb` first; False forces `scalar_rgb`.
+        prefer_vectorised: try the variant named by SHARP_DEPTH_MITSUBA_VARIANT (if any),
+            then `llvm_ad_rgb`; False forces `scalar_rgb`.
 
     Returns:
         The `mitsuba` module with a variant set. `mitsuba.variant()` tells which one.
@@ -51,6 +54,15 @@ def load_mitsuba(prefer_vectorised: bool = True) -> ModuleType:
             os.environ["DRJIT_LIBLLVM_PATH"] = path
     import mitsuba
 
+    requested = os.environ.get(VARIANT_ENV, "")
+    if prefer_vectorised and requested and requested != VECTOR_VARIANT:
+        try:
+            mitsuba.set_variant(requested)
+            return mitsuba
+        except (ImportError, AttributeError, RuntimeError) as error:
+            LOGGER.warning(
+                "Mitsuba variant %s (from %s) unavailable: %s", requested, VARIANT_ENV, error
+            )
     if prefer_vectorised:
         try:
             mitsuba.set_variant(VECTOR_VARIANT)
