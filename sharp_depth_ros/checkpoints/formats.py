@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +12,14 @@ from safetensors.torch import load_file
 from sharp_depth_ros.checkpoints.errors import CheckpointError, check_state_dict
 from sharp_depth_ros.checkpoints.native import is_native, load_native, read_metadata
 from sharp_depth_ros.checkpoints.official import is_official_state_dict, official_to_native
+from sharp_depth_ros.compat import StrEnum
 from sharp_depth_ros.config import DepthProConfig, NetworkConfig
 from sharp_depth_ros.model.presets import DepthNetwork, build_network, get_preset
 
 SAFETENSORS_MAGIC_OFFSET = 8  # u64 header length, then the JSON header starting with "{"
 
 
-class CheckpointFormat(enum.StrEnum):
+class CheckpointFormat(StrEnum):
     """Known checkpoint formats."""
 
     NATIVE = "native"  # ours: safetensors + config metadata

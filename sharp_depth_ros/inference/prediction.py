@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import numpy as np
 
+from sharp_depth_ros.compat import StrEnum
 
-class FocalSource(enum.StrEnum):
+
+class FocalSource(StrEnum):
     """Where the focal length used for the metric conversion came from."""
 
     GIVEN = "given"  # passed by the caller (CameraInfo, EXIF, --focal-px)

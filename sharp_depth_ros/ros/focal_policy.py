@@ -7,14 +7,14 @@ smoothed estimate f_s by multiplying its depth by f_s / f_raw.
 
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 
+from sharp_depth_ros.compat import StrEnum
 from sharp_depth_ros.ros.camera_info import Intrinsics
 
 
-class FocalMode(enum.StrEnum):
+class FocalMode(StrEnum):
     """Value of the `focal_source` parameter."""
 
     AUTO = "auto"  # CameraInfo when a valid one has arrived, else the FOV head
@@ -23,7 +23,7 @@ class FocalMode(enum.StrEnum):
     FIXED = "fixed"  # the `fixed_focal_px` parameter
 
 
-class FocalSourceInUse(enum.StrEnum):
+class FocalSourceInUse(StrEnum):
     """Where the focal length of a published frame came from (logged, in diagnostics)."""
 
     CAMERA_INFO = "camera_info"
