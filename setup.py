@@ -18,6 +18,7 @@ setup(
         (f"share/{PACKAGE_NAME}/config", glob("config/*.yaml") + glob("config/*.rviz")),
         (f"share/{PACKAGE_NAME}/config/train", glob("config/train/*.yaml")),
     ],
+    python_requires=">=3.10",  # ROS 2 Humble (Ubuntu 22.04); test/test_python_version.py
     install_requires=["setuptools"],
     zip_safe=False,
     maintainer="sharp_depth_ros maintainers",
