@@ -7,11 +7,18 @@ replaced frame counts as dropped. Latency is then bounded by about two inference
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+
+def print_traceback(error: BaseException) -> None:
+    """Write `error` with its type and traceback to stderr (the default error handler)."""
+    traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
 
 
 class LatestFrameWorker(Generic[T]):
@@ -19,8 +26,9 @@ class LatestFrameWorker(Generic[T]):
 
     Args:
         process: called with each item taken from the mailbox; exceptions are passed to `on_error`
-            and the worker carries on with the next item.
-        on_error: receives exceptions raised by `process` (default: ignore).
+            (with their `__traceback__`) and the worker carries on with the next item.
+        on_error: receives exceptions raised by `process` (default: `print_traceback`). An
+            exception raised by `on_error` itself is printed and does not stop the worker.
         name: thread name.
     """
 
@@ -31,7 +39,7 @@ class LatestFrameWorker(Generic[T]):
         name: str = "sharp_depth_worker",
     ) -> None:
         self._process = process
-        self._on_error = on_error or (lambda error: None)
+        self._on_error = on_error or print_traceback
         self._condition = threading.Condition()
         self._pending: T | None = None
         self._has_pending = False
@@ -40,6 +48,7 @@ class LatestFrameWorker(Generic[T]):
         self.submitted = 0
         self.dropped = 0
         self.processed = 0
+        self.failed = 0  # items whose `process` raised
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -76,7 +85,13 @@ class LatestFrameWorker(Generic[T]):
             try:
                 self._process(item)  # type: ignore[arg-type]
             except Exception as error:  # one bad frame must not stop the stream
-                self._on_error(error)
+                with self._condition:
+                    self.failed += 1
+                try:
+                    self._on_error(error)
+                except Exception as handler_error:  # a broken handler must not hide the error
+                    print_traceback(error)
+                    print_traceback(handler_error)
             finally:
                 with self._condition:
                     self._busy = False

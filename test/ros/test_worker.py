@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sharp_depth_ros.ros.worker import LatestFrameWorker
 
 
@@ -44,8 +46,52 @@ def test_an_exception_is_reported_and_the_worker_keeps_going() -> None:
         worker.submit(2)
         assert worker.wait_idle(5)
         assert seen == [2] and str(errors[0]) == "bad frame"
+        assert errors[0].__traceback__ is not None and (worker.failed, worker.processed) == (1, 2)
     finally:
         worker.stop()
+
+
+def _fail(item: int) -> None:
+    raise ZeroDivisionError(f"frame {item}")
+
+
+def test_without_a_handler_the_type_and_traceback_go_to_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    worker = LatestFrameWorker(_fail)
+    try:
+        worker.submit(7)
+        assert worker.wait_idle(5)
+    finally:
+        worker.stop()
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "in _fail" in err
+    assert "ZeroDivisionError: frame 7" in err and worker.failed == 1
+
+
+def test_a_handler_that_raises_does_not_stop_the_worker(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken_handler(error: BaseException) -> None:
+        raise RuntimeError("handler broke")
+
+    seen: list[int] = []
+
+    def process(item: int) -> None:
+        if item == 1:
+            _fail(item)
+        seen.append(item)
+
+    worker = LatestFrameWorker(process, on_error=broken_handler)
+    try:
+        worker.submit(1)
+        assert worker.wait_idle(5)
+        worker.submit(2)
+        assert worker.wait_idle(5)
+    finally:
+        worker.stop()
+    err = capsys.readouterr().err
+    assert seen == [2] and "ZeroDivisionError: frame 1" in err and "handler broke" in err
 
 
 def test_stop_ends_the_thread() -> None:
