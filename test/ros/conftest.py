@@ -52,8 +52,13 @@ def nan_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny_nan.safetensors", nan_depth=True)
 
 
+# The node tests assert CPU behaviour (`device: cuda` falls back to cpu, `require_device` fails):
+# hide any GPU from the node processes so they hold on a machine with CUDA as well.
+CPU_ONLY_ENV = {"CUDA_VISIBLE_DEVICES": ""}
+
+
 class NodeProcess:
-    """The depth node in its own process; stdout+stderr go to a log file."""
+    """The depth node in its own process (CPU only); stdout+stderr go to a log file."""
 
     def __init__(self, params: dict[str, object], log_path: Path, namespace: str = "") -> None:
         args = [sys.executable, "-m", "sharp_depth_ros.ros.node", "--ros-args"]
@@ -64,7 +69,9 @@ class NodeProcess:
             args += ["-p", f"{key}:={text}"]
         self.log_path = log_path
         self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
-        env = dict(os.environ, PYTHONUNBUFFERED="1", RCUTILS_LOGGING_BUFFERED_STREAM="0")
+        env = dict(
+            os.environ, PYTHONUNBUFFERED="1", RCUTILS_LOGGING_BUFFERED_STREAM="0", **CPU_ONLY_ENV
+        )
         self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
 
     def log(self) -> str:
@@ -124,8 +131,8 @@ def test_fov_deg() -> float:
 
 @pytest.fixture(scope="module")
 def depth_node(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """One node for a whole test module (start-up costs seconds). device cuda on a CPU-only
-    machine: it must fall back to cpu with a warning."""
+    """One node for a whole test module (start-up costs seconds). device cuda with CUDA hidden
+    (CPU_ONLY_ENV): it must fall back to cpu with a warning."""
     process = NodeProcess(
         {
             "preset": "test-tiny",

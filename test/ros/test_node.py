@@ -63,6 +63,7 @@ def _one_depth(client: StreamClient, **publish_kwargs: object) -> tuple[Image, C
 def test_device_cuda_without_cuda_falls_back_to_cpu_with_a_warning(
     node: Any, client: StreamClient
 ) -> None:
+    # The node runs with CUDA_VISIBLE_DEVICES="" (conftest.CPU_ONLY_ENV), also on a GPU machine.
     assert "CUDA is not available" in node.log() and "falling back to cpu" in node.log()
 
 
