@@ -3,6 +3,8 @@
 Topics (relative, so namespaces and remaps work): subscribes `image` (or `image/compressed`) and
 `camera_info`; publishes `depth` (32FC1 metres, REP 118), `depth/camera_info`, `points` (optical
 frame, REP 103) and `/diagnostics`. Inference runs in a worker thread on the newest frame only.
+
+Runs on rclpy from Humble (Python 3.10) to Kilted: where their APIs differ the code says so.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import rclpy
+import rclpy.logging
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
+from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -58,10 +63,16 @@ class DepthNode(Node):
         predictor: anything with `predict(rgb, focal_px) -> DepthPrediction` and `device`;
             when None it is loaded from the model parameters (see `model_loading`).
         node_name: the node name.
+        **node_options: passed to `rclpy.node.Node` (`namespace`, `parameter_overrides`, ...).
     """
 
-    def __init__(self, predictor: object | None = None, node_name: str = "sharp_depth") -> None:
-        super().__init__(node_name)
+    def __init__(
+        self,
+        predictor: object | None = None,
+        node_name: str = "sharp_depth",
+        **node_options: Any,
+    ) -> None:
+        super().__init__(node_name, **node_options)
         for spec in PARAM_SPECS:
             self.declare_parameter(spec.name, spec.default, descriptor(spec))
         # Raises ValueError (e.g. min_depth >= max_depth) before anything is started.
@@ -89,8 +100,14 @@ class DepthNode(Node):
         self.worker: LatestFrameWorker[_Frame] = LatestFrameWorker(
             self._process, on_error=lambda error: self._warn("process", f"frame failed: {error}")
         )
-        self.add_on_set_parameters_callback(self._validate_parameters)
-        self.add_post_set_parameters_callback(self._apply_parameters)
+        # rclpy Iron, Jazzy and Kilted run post-set callbacks once the new values are stored;
+        # Humble has only on-set callbacks, so there the validating callback also applies them
+        # (it is this node's only one, so its verdict is final).
+        if callable(getattr(self, "add_post_set_parameters_callback", None)):
+            self.add_on_set_parameters_callback(self._validate_parameters)
+            self.add_post_set_parameters_callback(self._apply_parameters)
+        else:
+            self.add_on_set_parameters_callback(self._validate_and_apply_parameters)
         self.create_timer(self.params.diagnostics_period_s, self._publish_diagnostics)
         self.get_logger().info(
             f"ready on {getattr(self.predictor, 'device', '?')}: subscribed to "
@@ -263,6 +280,13 @@ class DepthNode(Node):
             return SetParametersResult(successful=False, reason=str(error))
         return SetParametersResult(successful=True)
 
+    def _validate_and_apply_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
+        """Humble's stand-in for an on-set plus a post-set callback (see `__init__`)."""
+        result = self._validate_parameters(parameters)
+        if result.successful:
+            self._apply_parameters(parameters)
+        return result
+
     def _apply_parameters(self, parameters: list[Parameter]) -> None:
         changes = self._changes(parameters)
         self.params = self.params.replace(**changes)
@@ -328,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.spin(node)
     except KeyboardInterrupt:
         pass
-    except rclpy.executors.ExternalShutdownException:
+    except ExternalShutdownException:
         pass
     finally:
         if node is not None:
