@@ -68,10 +68,34 @@ class LatencyStats:
         return float(np.median(values)) * 1e3, float(np.percentile(values, 95)) * 1e3
 
 
-def status_level(*, input_hz: float, output_hz: float, ready: bool) -> tuple[bytes, str]:
-    """The status level and message for the current state."""
+IDLE_MESSAGE = "idle: no subscribers to depth, depth/camera_info or points"
+MAX_ERROR_CHARS = 200  # the status message is a one-liner in rqt_runtime_monitor
+
+
+def status_level(
+    *,
+    input_hz: float,
+    output_hz: float,
+    ready: bool,
+    idle: bool = False,
+    error: str | None = None,
+) -> tuple[bytes, str]:
+    """The status level and message for the current state.
+
+    Args:
+        input_hz: rate of input images.
+        output_hz: rate of published depth images.
+        ready: whether the model is loaded.
+        idle: nothing subscribes to an output, so frames are deliberately not processed (OK).
+        error: the latest frame's exception while frames fail (ERROR), else None.
+    """
     if not ready:
         return DiagnosticStatus.ERROR, "model not loaded"
+    if idle:
+        return DiagnosticStatus.OK, IDLE_MESSAGE
+    if error is not None:
+        first_line = (error.splitlines() or [""])[0][:MAX_ERROR_CHARS]
+        return DiagnosticStatus.ERROR, f"frames failing: {first_line}"
     if input_hz == 0.0:
         return DiagnosticStatus.WARN, "no input images"
     if output_hz == 0.0:
@@ -80,7 +104,14 @@ def status_level(*, input_hz: float, output_hz: float, ready: bool) -> tuple[byt
 
 
 def build_diagnostics(
-    header: Header, name: str, hardware_id: str, values: dict[str, object], *, ready: bool = True
+    header: Header,
+    name: str,
+    hardware_id: str,
+    values: dict[str, object],
+    *,
+    ready: bool = True,
+    idle: bool = False,
+    error: str | None = None,
 ) -> DiagnosticArray:
     """One DiagnosticStatus with the given key/values (floats shown with 3 decimals).
 
@@ -90,11 +121,15 @@ def build_diagnostics(
         hardware_id: e.g. the inference device.
         values: must hold `input_rate_hz` and `depth_rate_hz` for the level; any others are listed.
         ready: whether the model is loaded.
+        idle: nothing subscribes to an output (see `status_level`).
+        error: the latest frame's exception while frames fail, else None.
     """
     level, message = status_level(
         input_hz=float(values.get("input_rate_hz", 0.0)),
         output_hz=float(values.get("depth_rate_hz", 0.0)),
         ready=ready,
+        idle=idle,
+        error=error,
     )
     pairs = [
         KeyValue(key=key, value=f"{value:.3f}" if isinstance(value, float) else str(value))

@@ -37,3 +37,29 @@ def test_diagnostics_warn_without_output_and_list_all_values() -> None:
     }
     ok = build_diagnostics(Header(), "n", "cpu", {"input_rate_hz": 1.0, "depth_rate_hz": 1.0})
     assert ok.status[0].level == DiagnosticStatus.OK
+
+
+def test_idle_without_subscribers_is_ok_and_says_so() -> None:
+    values = {"input_rate_hz": 10.0, "depth_rate_hz": 0.0}
+    status = build_diagnostics(Header(), "n", "cpu", values, idle=True).status[0]
+    assert status.level == DiagnosticStatus.OK and "no subscribers" in status.message
+
+
+def test_failing_frames_are_an_error_naming_the_exception_until_they_stop() -> None:
+    values = {"input_rate_hz": 10.0, "depth_rate_hz": 0.0, "failed_frames": 3}
+    error = "RuntimeError: CUDA out of memory\nsecond line" + "x" * 500
+    failing = build_diagnostics(Header(), "n", "cpu", values, error=error).status[0]
+    assert failing.level == DiagnosticStatus.ERROR
+    assert failing.message == "frames failing: RuntimeError: CUDA out of memory"
+    values["depth_rate_hz"] = 10.0
+    recovered = build_diagnostics(Header(), "n", "cpu", values, error=None).status[0]
+    assert recovered.level == DiagnosticStatus.OK and recovered.message == "running"
+    # Idle means no frame is processed, so none can fail: idle wins over a stale error.
+    idle = build_diagnostics(Header(), "n", "cpu", values, idle=True, error=error).status[0]
+    assert idle.level == DiagnosticStatus.OK
+
+
+def test_a_long_error_line_is_cut() -> None:
+    error = "ValueError: " + "y" * 1000
+    status = build_diagnostics(Header(), "n", "cpu", {}, error=error).status[0]
+    assert status.level == DiagnosticStatus.ERROR and len(status.message) < 250
