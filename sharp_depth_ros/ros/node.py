@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,11 +95,15 @@ class DepthNode(Node):
         self.input_rate, self.depth_rate, self.points_rate = RateMeter(), RateMeter(), RateMeter()
         self.inference_s, self.latency_s, self.overhead_s = (LatencyStats() for _ in range(3))
         self.skipped_bad = 0
+        self.failed_frames = 0
+        self._failing = False  # the latest processed frame raised
+        self._last_error = ""
+        self._traced_errors: set[tuple[str, str, int]] = set()
         self._create_topics()
         from sharp_depth_ros.ros.worker import LatestFrameWorker
 
         self.worker: LatestFrameWorker[_Frame] = LatestFrameWorker(
-            self._process, on_error=lambda error: self._warn("process", f"frame failed: {error}")
+            self._process, on_error=self._on_frame_error
         )
         # rclpy Iron, Jazzy and Kilted run post-set callbacks once the new values are stored;
         # Humble has only on-set callbacks, so there the validating callback also applies them
@@ -143,8 +148,8 @@ class DepthNode(Node):
         self.points_pub = self.create_publisher(PointCloud2, "points", qos_out)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
-    def _warn(self, key: str, message: str) -> None:
-        """Log a warning at most once per LOG_THROTTLE_S for each kind of problem.
+    def _throttled(self, key: str, message: str) -> bool:
+        """Whether to log `message` now: at most once per LOG_THROTTLE_S for each kind of problem.
 
         The kind is `key` plus the message without its numbers, so a stream of equally broken
         frames logs once while a different problem still gets its own line.
@@ -153,9 +158,14 @@ class DepthNode(Node):
         key = f"{key}:{re.sub(r'[0-9.]+', '#', message)}"
         with self._lock:
             if now_s - self._last_log_s.get(key, -math.inf) < LOG_THROTTLE_S:
-                return
+                return False
             self._last_log_s[key] = now_s
-        self.get_logger().warning(message)
+        return True
+
+    def _warn(self, key: str, message: str) -> None:
+        """Log a warning, throttled per kind of problem (see `_throttled`)."""
+        if self._throttled(key, message):
+            self.get_logger().warning(message)
 
     # ---- callbacks (executor thread): cheap, never block --------------------------------------
     def _on_camera_info(self, msg: CameraInfo) -> None:
@@ -226,6 +236,29 @@ class DepthNode(Node):
         self.inference_s.add(inference_end_s - inference_start_s)
         self.overhead_s.add((end_s - start_s) - (inference_end_s - inference_start_s))
         self.latency_s.add(end_s - frame.received_s)
+        with self._lock:
+            self._failing = False
+
+    def _on_frame_error(self, error: BaseException) -> None:
+        """A frame raised in the worker: count it, log its traceback once, then throttle.
+
+        The traceback is logged once per exception type and place (innermost frame), so a new
+        kind of failure is still shown in full while a failing stream logs one line per 5 s.
+        """
+        described = f"{type(error).__name__}: {error}"
+        frames = traceback.extract_tb(error.__traceback__)
+        place = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("", 0)
+        kind = (f"{type(error).__module__}.{type(error).__qualname__}", *place)
+        with self._lock:
+            self.failed_frames += 1
+            self._failing, self._last_error = True, described
+            failed, first = self.failed_frames, kind not in self._traced_errors
+            self._traced_errors.add(kind)
+        if first:
+            trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            self.get_logger().error(f"frame failed with {described}\n{trace.rstrip()}")
+        elif self._throttled("process", described):
+            self.get_logger().error(f"frame failed ({failed} so far): {described}")
 
     def _publish(
         self,
@@ -317,6 +350,8 @@ class DepthNode(Node):
             "frames_out": self.depth_rate.count,
             "dropped_frames": self.worker.dropped,
             "skipped_bad_input": self.skipped_bad,
+            "failed_frames": self.failed_frames,
+            "last_error": self._last_error or "none",
             "focal_source": self._source_in_use.value if self._source_in_use else "none yet",
             "focal_px": self._last_focal_px,
             "device": str(getattr(self.predictor, "device", "?")),
@@ -324,9 +359,19 @@ class DepthNode(Node):
 
     def _publish_diagnostics(self) -> None:
         values = self.diagnostics_values()
+        with self._lock:
+            error = self._last_error if self._failing else None
         header = conversions.Header(stamp=self.get_clock().now().to_msg())
         name = f"{self.get_fully_qualified_name()}: depth"
-        self.diagnostics_pub.publish(build_diagnostics(header, name, str(values["device"]), values))
+        self.diagnostics_pub.publish(
+            build_diagnostics(
+                header,
+                name,
+                str(values["device"]),
+                values,
+                error=error,
+            )
+        )
 
     def destroy_node(self) -> None:
         """Stop the worker before the publishers go away."""

@@ -7,13 +7,20 @@ worker thread, logging to /rosout and /diagnostics over DDS, is the node's own c
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
+from diagnostic_msgs.msg import DiagnosticStatus
+from rcl_interfaces.msg import Log
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.ros.node import DepthNode
+from sharp_depth_ros.ros.player import Received, StreamClient
 
 pytestmark = pytest.mark.ros
 
@@ -52,6 +59,92 @@ class FlakyPredictor:
 
 def _out_of_memory() -> None:
     raise RuntimeError("simulated out of memory")
+
+
+@pytest.fixture
+def spun(rclpy_context: None) -> Iterator:
+    """Factory: spun(node) spins `node` in a background thread until the test ends."""
+    executors: list[tuple[SingleThreadedExecutor, threading.Thread, DepthNode]] = []
+
+    def spin(node: DepthNode) -> DepthNode:
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        thread = threading.Thread(target=executor.spin, daemon=True)
+        thread.start()
+        executors.append((executor, thread, node))
+        return node
+
+    yield spin
+    for executor, thread, node in executors:
+        executor.shutdown()
+        thread.join(5)
+        node.destroy_node()
+
+
+def _status(client: StreamClient, namespace: str) -> DiagnosticStatus | None:
+    for message in reversed(client.diagnostics.messages):
+        for status in message.status:
+            if status.name.startswith(f"{namespace}/"):
+                return status
+    return None
+
+
+def _values(status: DiagnosticStatus) -> dict[str, str]:
+    return {kv.key: kv.value for kv in status.values}
+
+
+def test_a_failing_frame_logs_its_traceback_once_and_diagnostics_show_error_until_recovery(
+    spun: Any,
+) -> None:
+    predictor = FlakyPredictor()
+    node = spun(DepthNode(predictor, namespace="/flaky", parameter_overrides=FIXED))
+    client = StreamClient(namespace="/flaky")
+    logs = Received()
+    client.create_subscription(Log, "/rosout", logs.add, 100)
+    try:
+        assert client.wait_for_node(20)
+        for _ in range(6):  # 0.6 s of failing frames
+            client.publish_frame(RGB)
+            client.spin_for(0.1)
+        assert client.spin_until(lambda: node.failed_frames >= 3, 10)
+
+        def is_error() -> bool:
+            status = _status(client, "/flaky")
+            return status is not None and status.level == DiagnosticStatus.ERROR
+
+        assert client.spin_until(is_error, 5)
+        status = _status(client, "/flaky")
+        assert status.message == "frames failing: RuntimeError: simulated out of memory"
+        assert int(_values(status)["failed_frames"]) >= 3
+        assert _values(status)["last_error"] == "RuntimeError: simulated out of memory"
+        assert node.failed_frames == predictor.failures and len(client.depth) == 0
+
+        client.spin_for(0.5)  # let /rosout arrive
+        errors = [
+            m.msg for m in logs.messages if m.name.endswith("sharp_depth") and m.level == Log.ERROR
+        ]
+        traced = [text for text in errors if "Traceback (most recent call last)" in text]
+        assert len(traced) == 1, errors
+        assert "RuntimeError: simulated out of memory" in traced[0]
+        assert "in _out_of_memory" in traced[0] and "in predict" in traced[0]
+        # Throttled: after the traceback, at most one line per 5 s for the same failure.
+        assert len(errors) <= 2 and predictor.failures >= 3, errors
+
+        predictor.failing = False
+        client.depth.clear()
+        for _ in range(3):
+            client.publish_frame(RGB)
+            client.spin_for(0.1)
+        assert client.spin_until(lambda: len(client.depth) > 0, 10)
+
+        def is_ok() -> bool:
+            status = _status(client, "/flaky")
+            return status is not None and status.level == DiagnosticStatus.OK
+
+        assert client.spin_until(is_ok, 5), _status(client, "/flaky")
+        assert _values(_status(client, "/flaky"))["failed_frames"] == str(predictor.failures)
+    finally:
+        client.destroy_node()
 
 
 class HumbleDepthNode(DepthNode):
