@@ -2,7 +2,8 @@
 
 Topics (relative, so namespaces and remaps work): subscribes `image` (or `image/compressed`) and
 `camera_info`; publishes `depth` (32FC1 metres, REP 118), `depth/camera_info`, `points` (optical
-frame, REP 103) and `/diagnostics`. Inference runs in a worker thread on the newest frame only.
+frame, REP 103) and `/diagnostics`. Inference runs in a worker thread on the newest frame only, and
+only while something subscribes to an output.
 
 Runs on rclpy from Humble (Python 3.10) to Kilted: where their APIs differ the code says so.
 """
@@ -36,7 +37,12 @@ from sharp_depth_ros.ros.camera_info import (
     intrinsics_from_focal,
     make_camera_info,
 )
-from sharp_depth_ros.ros.diagnostics import LatencyStats, RateMeter, build_diagnostics
+from sharp_depth_ros.ros.diagnostics import (
+    IDLE_MESSAGE,
+    LatencyStats,
+    RateMeter,
+    build_diagnostics,
+)
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
 from sharp_depth_ros.ros.model_loading import load_predictor
 from sharp_depth_ros.ros.parameters import (
@@ -95,6 +101,8 @@ class DepthNode(Node):
         self.input_rate, self.depth_rate, self.points_rate = RateMeter(), RateMeter(), RateMeter()
         self.inference_s, self.latency_s, self.overhead_s = (LatencyStats() for _ in range(3))
         self.skipped_bad = 0
+        self.skipped_idle = 0  # frames not processed because nothing subscribes to an output
+        self._idle: bool | None = None  # None until the first frame
         self.failed_frames = 0
         self._failing = False  # the latest processed frame raised
         self._last_error = ""
@@ -167,6 +175,13 @@ class DepthNode(Node):
         if self._throttled(key, message):
             self.get_logger().warning(message)
 
+    def has_output_subscribers(self) -> bool:
+        """Whether anything subscribes to `depth`, `depth/camera_info` or `points`."""
+        return any(
+            publisher.get_subscription_count() > 0
+            for publisher in (self.depth_pub, self.depth_info_pub, self.points_pub)
+        )
+
     # ---- callbacks (executor thread): cheap, never block --------------------------------------
     def _on_camera_info(self, msg: CameraInfo) -> None:
         try:
@@ -180,6 +195,19 @@ class DepthNode(Node):
     def _on_image(self, msg: Image | CompressedImage) -> None:
         now_s = time.monotonic()
         self.input_rate.tick(now_s)
+        # Lazy: nobody listens, so neither decode nor infer. The focal policy (and its smoothed
+        # estimate) is left as it is, so the output resumes where it stopped.
+        idle = not self.has_output_subscribers()
+        if idle is not self._idle:
+            self._idle = idle
+            self.get_logger().info(
+                f"{IDLE_MESSAGE}: frames are not processed"
+                if idle
+                else "an output has a subscriber: processing frames"
+            )
+        if idle:
+            self.skipped_idle += 1
+            return
         with self._lock:
             if now_s < self._next_depth_s:  # depth_rate_hz cap: skip before any work
                 return
@@ -275,7 +303,11 @@ class DepthNode(Node):
         self.depth_info_pub.publish(make_camera_info(intrinsics, header, source_info))
         self.depth_rate.tick()
         now_s = time.monotonic()
-        if not params.publish_points or now_s < self._next_points_s:
+        if (
+            not params.publish_points
+            or now_s < self._next_points_s
+            or self.points_pub.get_subscription_count() == 0  # lazy: nobody wants the cloud
+        ):
             return
         rate_hz = params.points_rate_hz
         self._next_points_s = now_s + 1.0 / rate_hz if rate_hz > 0 else 0.0
@@ -350,6 +382,7 @@ class DepthNode(Node):
             "frames_out": self.depth_rate.count,
             "dropped_frames": self.worker.dropped,
             "skipped_bad_input": self.skipped_bad,
+            "skipped_no_subscriber": self.skipped_idle,
             "failed_frames": self.failed_frames,
             "last_error": self._last_error or "none",
             "focal_source": self._source_in_use.value if self._source_in_use else "none yet",
@@ -369,6 +402,7 @@ class DepthNode(Node):
                 name,
                 str(values["device"]),
                 values,
+                idle=not self.has_output_subscribers(),
                 error=error,
             )
         )

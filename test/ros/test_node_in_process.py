@@ -17,6 +17,7 @@ from diagnostic_msgs.msg import DiagnosticStatus
 from rcl_interfaces.msg import Log
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
+from sensor_msgs.msg import CameraInfo
 
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.ros.node import DepthNode
@@ -35,23 +36,28 @@ FIXED = [
 
 
 class FlakyPredictor:
-    """Constant 2 m depth, or an exception while `failing` is set."""
+    """Constant 2 m depth, or an exception while `failing` is set; estimates `estimate_px`."""
 
     device = "cpu"
 
-    def __init__(self) -> None:
-        self.failing = True
+    def __init__(self, failing: bool = True) -> None:
+        self.failing = failing
         self.failures = 0
+        self.calls = 0
+        self.estimate_px = 100.0
 
     def predict(self, rgb: np.ndarray, focal_px: float | None) -> DepthPrediction:
+        self.calls += 1
         if self.failing:
             self.failures += 1
             _out_of_memory()
         height, width = rgb.shape[:2]
+        source = FocalSource.GIVEN if focal_px is not None else FocalSource.ESTIMATED
+        focal_px = self.estimate_px if focal_px is None else focal_px
         return DepthPrediction(
             depth_m=np.full((height, width), 2.0, np.float32),
             focal_px=float(focal_px),
-            focal_source=FocalSource.GIVEN,
+            focal_source=source,
             fov_deg=math.degrees(2 * math.atan(width / (2 * focal_px))),
             canonical_inverse_depth=np.zeros((8, 8), np.float32),
         )
@@ -143,6 +149,56 @@ def test_a_failing_frame_logs_its_traceback_once_and_diagnostics_show_error_unti
 
         assert client.spin_until(is_ok, 5), _status(client, "/flaky")
         assert _values(_status(client, "/flaky"))["failed_frames"] == str(predictor.failures)
+    finally:
+        client.destroy_node()
+
+
+def test_without_subscribers_frames_are_skipped_and_the_focal_estimate_is_kept(
+    spun: Any,
+) -> None:
+    predictor = FlakyPredictor(failing=False)
+    overrides = [
+        Parameter("focal_source", value="estimate"),
+        Parameter("focal_smoothing", value=0.5),
+        Parameter("input_reliability", value="reliable"),
+        Parameter("diagnostics_period_s", value=0.2),
+    ]
+    node = spun(DepthNode(predictor, namespace="/idle", parameter_overrides=overrides))
+    client = StreamClient(namespace="/idle")
+    try:
+        assert client.wait_for_node(20)
+        client.publish_frame(RGB)
+        assert client.spin_until(lambda: len(client.depth_info) > 0, 10)
+        assert client.depth_info.messages[-1].k[0] == pytest.approx(100.0)
+        calls = predictor.calls
+
+        # Nobody listens: frames arrive and are counted, the predictor is not called.
+        outputs = [s for s in client.subscriptions if s.topic_name != "/diagnostics"]
+        for subscription in outputs:
+            client.destroy_subscription(subscription)
+        assert client.spin_until(lambda: not node.has_output_subscribers(), 10)
+        predictor.estimate_px = 1000.0  # would move the average if idle frames were inferred
+        for _ in range(5):
+            client.publish_frame(RGB)
+            client.spin_for(0.1)
+        assert client.spin_until(lambda: node.skipped_idle >= 5, 5)
+        assert predictor.calls == calls
+
+        def idle_status() -> bool:
+            status = _status(client, "/idle")
+            return status is not None and "no subscribers" in status.message
+
+        assert client.spin_until(idle_status, 5)
+        assert _status(client, "/idle").level == DiagnosticStatus.OK
+
+        # A subscriber again: the smoothed estimate continues from 100, not from scratch.
+        predictor.estimate_px = 200.0
+        info = Received()
+        client.create_subscription(CameraInfo, "depth/camera_info", info.add, 5)
+        assert client.spin_until(node.has_output_subscribers, 10)
+        client.publish_frame(RGB)
+        assert client.spin_until(lambda: len(info) > 0, 10)
+        assert info.messages[-1].k[0] == pytest.approx(0.5 * 100.0 + 0.5 * 200.0)
     finally:
         client.destroy_node()
 
