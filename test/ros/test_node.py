@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from rcl_interfaces.msg import SetParametersResult
+from rcl_interfaces.srv import SetParameters
 from rclpy.parameter import Parameter
-from rclpy.parameter_client import AsyncParameterClient
 from sensor_msgs.msg import CameraInfo, Image
 
 from sharp_depth_ros.ros import conversions
@@ -38,12 +39,26 @@ def client(node: Any, rclpy_context: None) -> Iterator[StreamClient]:
     stream.destroy_node()
 
 
+def _set_parameters(client: StreamClient, **values: object) -> list[SetParametersResult]:
+    """Set the node's parameters through its service, as `ros2 param set` does.
+
+    The service, not rclpy.parameter_client (Iron and later), so this runs on Humble too.
+    """
+    service = client.create_client(SetParameters, "/sharp_depth/set_parameters")
+    try:
+        assert service.wait_for_service(10)
+        request = SetParameters.Request(
+            parameters=[Parameter(k, value=v).to_parameter_msg() for k, v in values.items()]
+        )
+        future = service.call_async(request)
+        assert client.spin_until(future.done, 10)
+        return future.result().results
+    finally:
+        client.destroy_client(service)
+
+
 def _set(client: StreamClient, **values: object) -> None:
-    parameters = AsyncParameterClient(client, "sharp_depth")
-    assert parameters.wait_for_services(10)
-    future = parameters.set_parameters([Parameter(k, value=v) for k, v in values.items()])
-    assert client.spin_until(future.done, 10)
-    results = future.result().results
+    results = _set_parameters(client, **values)
     assert all(r.successful for r in results), [r.reason for r in results]
 
 
@@ -145,10 +160,7 @@ def test_dynamic_parameters_change_the_cloud_without_restart(client: StreamClien
 
 
 def test_invalid_parameter_values_are_refused(client: StreamClient) -> None:
-    parameters = AsyncParameterClient(client, "sharp_depth")
-    future = parameters.set_parameters([Parameter("focal_source", value="exif")])
-    assert client.spin_until(future.done, 10)
-    result = future.result().results[0]
+    (result,) = _set_parameters(client, focal_source="exif")
     assert not result.successful and "focal_source must be one of" in result.reason
 
 
