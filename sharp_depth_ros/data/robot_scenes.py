@@ -22,7 +22,13 @@ from sharp_depth_ros.data import furniture, materials
 from sharp_depth_ros.data.camera import Camera, rotation_from_angles
 from sharp_depth_ros.data.furniture import Part, box_at, yaw_matrix
 from sharp_depth_ros.data.meshes import Mesh
-from sharp_depth_ros.data.scene import Lighting, Material, SceneObject, SceneSpec
+from sharp_depth_ros.data.scene import (
+    Lighting,
+    Material,
+    SceneObject,
+    SceneSpec,
+    object_records,
+)
 from sharp_depth_ros.data.scene_sampler import (
     GLOSSY_ROUGHNESS,
     LIGHT_HALF_SIZE_M,
@@ -776,9 +782,7 @@ def sample_robot_scene(seed: int, config: SceneConfig) -> SceneSpec:
             "roll_deg": roll,
             "height_m": float(position[2] - floor_z),
         },
-        "objects": [
-            {"name": o.name, "kind": o.kind, "foreground": o.foreground} for o in b.objects
-        ],
+        "objects": object_records(b.objects),
         "textures": b.names,
     }
     return SceneSpec(

@@ -92,3 +92,8 @@ class SceneSpec:
     valid_range_m: float
     exposure_ev: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+
+
+def object_records(objects: tuple[SceneObject, ...] | list[SceneObject]) -> list[dict[str, Any]]:
+    """The JSON-friendly `params["objects"]` list: name, kind and foreground flag per object."""
+    return [{"name": o.name, "kind": o.kind, "foreground": o.foreground} for o in objects]

@@ -15,7 +15,13 @@ import numpy as np
 
 from sharp_depth_ros.data import meshes
 from sharp_depth_ros.data.camera import Camera, rotation_from_angles
-from sharp_depth_ros.data.scene import Lighting, Material, SceneObject, SceneSpec
+from sharp_depth_ros.data.scene import (
+    Lighting,
+    Material,
+    SceneObject,
+    SceneSpec,
+    object_records,
+)
 from sharp_depth_ros.data.textures import random_texture
 
 SOLID_KINDS = ("box", "sphere", "cylinder", "torus", "extrusion")
@@ -491,9 +497,7 @@ def sample_clutter_scene(seed: int, config: SceneConfig) -> SceneSpec:
             "roll_deg": roll,
             "height_m": eye_height,
         },
-        "objects": [
-            {"name": o.name, "kind": o.kind, "foreground": o.foreground} for o in b.objects
-        ],
+        "objects": object_records(b.objects),
         "textures": b.texture_names,
     }
     return SceneSpec(

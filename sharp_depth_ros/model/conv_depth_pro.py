@@ -22,7 +22,7 @@ from timm.layers import GroupNorm
 from torch import nn
 
 from sharp_depth_ros.config import ConvDepthConfig
-from sharp_depth_ros.model.depth_pro import DepthProOutput
+from sharp_depth_ros.model.depth_pro import DepthProOutput, check_network_input
 
 # (pyramid scale, backbone stride) of the three levels: S, S/2, S/4 as in Depth Pro (§3.1).
 PYRAMID_SCALES = (1, 2, 4)
@@ -296,10 +296,7 @@ class ConvDepthPro(nn.Module):
             ValueError: if the input is not (B, 3, S, S).
         """
         size = self.network_resolution
-        if images.ndim != 4 or images.shape[1] != 3 or images.shape[-2:] != (size, size):
-            raise ValueError(
-                f"expected images of shape (B, 3, {size}, {size}), got {tuple(images.shape)}"
-            )
+        check_network_input(images, size)
         features, lowres = self._decode(images)
         x = self.head["conv_quarter"](features)
         x = self.head["conv_half"](_upsample(x, size // 2))

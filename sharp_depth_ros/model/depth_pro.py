@@ -30,6 +30,18 @@ class DepthProOutput:
     fov_deg: torch.Tensor | None
 
 
+def check_network_input(images: torch.Tensor, size: int) -> None:
+    """Refuse anything but a (B, 3, size, size) batch.
+
+    Raises:
+        ValueError: naming the expected and the received shape.
+    """
+    if images.ndim != 4 or images.shape[1] != 3 or images.shape[-2:] != (size, size):
+        raise ValueError(
+            f"expected images of shape (B, 3, {size}, {size}), got {tuple(images.shape)}"
+        )
+
+
 class DepthPro(nn.Module):
     """The Depth Pro network. Module names match the official checkpoint's keys."""
 
@@ -96,11 +108,7 @@ class DepthPro(nn.Module):
         Raises:
             ValueError: if the input is not (B, 3, S, S).
         """
-        size = self.network_resolution
-        if images.ndim != 4 or images.shape[1] != 3 or images.shape[-2:] != (size, size):
-            raise ValueError(
-                f"expected images of shape (B, 3, {size}, {size}), got {tuple(images.shape)}"
-            )
+        check_network_input(images, self.network_resolution)
         encodings = self.encoder(images)
         features, lowres_features = self.decoder(encodings)
         canonical_inverse_depth = self.head(features)
