@@ -68,8 +68,10 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
     moved = 0.0
     for name, value in single.model.state_dict().items():
         # Adam's first steps are nearly sign(gradient) * lr, so parameters with gradients near
-        # its eps turn float-rounding differences of the all-reduce into up to ~5 % of a step.
-        torch.testing.assert_close(distributed[name], value, rtol=0, atol=1e-4)
+        # its eps turn float-rounding differences of the all-reduce into up to ~5 % of a step
+        # (seen: 1.09e-4 on 1 of 4608 decoder weights); 2e-4 is a tenth of a wrong-signed decoder
+        # step (lr 1e-3).
+        torch.testing.assert_close(distributed[name], value, rtol=0, atol=2e-4)
         moved = max(moved, (value - initial[name]).abs().max().item())
     assert moved > 1e-3  # training moved the weights well beyond the tolerance
     for column in ("loss", "grad_norm"):  # the global batch's loss and gradient, every step
