@@ -36,10 +36,6 @@ def yaw_matrix(angle_rad: float) -> np.ndarray:
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
-def _merge(parts: list[Mesh]) -> Mesh:
-    return meshes.merge(parts)
-
-
 def table(rng: np.random.Generator, width: float, depth: float, top_role: str) -> list[Part]:
     """A table: top at 0.72-0.76 m on four legs."""
     height, thick, leg = rng.uniform(0.72, 0.76), rng.uniform(0.025, 0.05), rng.uniform(0.04, 0.07)
@@ -51,7 +47,7 @@ def table(rng: np.random.Generator, width: float, depth: float, top_role: str) -
         for sy in (-1, 1)
     ]
     legs_role = "metal" if rng.uniform() < 0.5 else top_role
-    return [Part("table", top, top_role), Part("table_legs", _merge(legs), legs_role)]
+    return [Part("table", top, top_role), Part("table_legs", meshes.merge(legs), legs_role)]
 
 
 def chair(rng: np.random.Generator) -> list[Part]:
@@ -67,7 +63,10 @@ def chair(rng: np.random.Generator) -> list[Part]:
         for sy in (-1, 1)
     ]
     role = ("fabric", "wood", "gloss_b")[int(rng.integers(3))]
-    return [Part("chair", _merge([seat, back]), role), Part("chair_legs", _merge(legs), "metal")]
+    return [
+        Part("chair", meshes.merge([seat, back]), role),
+        Part("chair_legs", meshes.merge(legs), "metal"),
+    ]
 
 
 def shelf(rng: np.random.Generator, width: float, depth: float, height: float) -> list[Part]:
@@ -93,10 +92,14 @@ def shelf(rng: np.random.Generator, width: float, depth: float, height: float) -
                 )
             x += w + (rng.uniform(0.0, 0.01) if rng.uniform() < 0.85 else rng.uniform(0.1, 0.3))
     frame_role = ("wood", "painted", "metal", "white_gloss")[int(rng.integers(4))]
-    parts = [Part("shelf", _merge(frame), frame_role)]
+    parts = [Part("shelf", meshes.merge(frame), frame_role)]
     if items:
         parts.append(
-            Part("books", _merge(items), ("fabric", "cardboard", "gloss_b")[int(rng.integers(3))])
+            Part(
+                "books",
+                meshes.merge(items),
+                ("fabric", "cardboard", "gloss_b")[int(rng.integers(3))],
+            )
         )
     return parts
 
@@ -117,7 +120,7 @@ def cabinet(rng: np.random.Generator, width: float, depth: float, height: float)
         for i in range(doors)
     ]
     role = ("painted", "white_gloss", "wood")[int(rng.integers(3))]
-    return [Part("cabinet", body, role), Part("handles", _merge(handles), "metal")]
+    return [Part("cabinet", body, role), Part("handles", meshes.merge(handles), "metal")]
 
 
 def counter(rng: np.random.Generator, width: float) -> list[Part]:
@@ -142,7 +145,7 @@ def sofa(rng: np.random.Generator) -> list[Part]:
     seat = box_at((width, depth, 0.42), (0, 0, 0.21))
     back = box_at((width, 0.2, 0.8), (0, depth / 2 - 0.1, 0.4))
     arms = [box_at((0.18, depth, 0.62), (sx * (width / 2 - 0.09), 0, 0.31)) for sx in (-1, 1)]
-    return [Part("sofa", _merge([seat, back, *arms]), "fabric")]
+    return [Part("sofa", meshes.merge([seat, back, *arms]), "fabric")]
 
 
 def small_items(
@@ -174,7 +177,7 @@ def small_items(
                 meshes_by_role["gloss_a"].append(
                     box_at((w * 0.6, w * 0.45, 0.02), (x, y, surface_z + 0.01))
                 )
-    return [Part("items", _merge(m), role) for role, m in meshes_by_role.items() if m]
+    return [Part("items", meshes.merge(m), role) for role, m in meshes_by_role.items() if m]
 
 
 def desk(rng: np.random.Generator, width: float) -> list[Part]:
@@ -196,7 +199,7 @@ def boxes(rng: np.random.Generator) -> list[Part]:
         )
         z += h
         width, depth = width * rng.uniform(0.8, 1.0), depth * rng.uniform(0.8, 1.0)
-    return [Part("boxes", _merge(stack), "cardboard")]
+    return [Part("boxes", meshes.merge(stack), "cardboard")]
 
 
 def bin_(rng: np.random.Generator) -> list[Part]:
@@ -213,14 +216,14 @@ def person(rng: np.random.Generator) -> list[Part]:
     radius = rng.uniform(0.16, 0.24)
     body = meshes.cylinder(radius, height - 0.25, 16)
     head = meshes.uv_sphere(0.11, 10).transformed(np.eye(3), [0.0, 0.0, height - 0.12])
-    return [Part("person", _merge([body, head]), "fabric")]
+    return [Part("person", meshes.merge([body, head]), "fabric")]
 
 
 def pallet(rng: np.random.Generator, with_load: bool = True) -> list[Part]:
     """A 1.2 x 0.8 m pallet (0.144 m high), optionally loaded with boxes."""
     runners = [box_at((1.2, 0.1, 0.1), (0, y, 0.05)) for y in (-0.35, 0.0, 0.35)]
     slats = [box_at((0.1, 0.8, 0.022), (x, 0, 0.133)) for x in np.linspace(-0.55, 0.55, 7)]
-    parts = [Part("pallet", _merge(runners + slats), "wood")]
+    parts = [Part("pallet", meshes.merge(runners + slats), "wood")]
     if with_load:
         height = rng.uniform(0.3, 1.4)
         load = box_at(
@@ -253,9 +256,12 @@ def rack(rng: np.random.Generator, length: float, depth: float, height: float) -
                 if rng.uniform() < 0.7:
                     h = rng.uniform(0.3, min(1.3, spacing - 0.25))
                     loads.append(box_at((1.0, depth * 0.85, h), (x, 0, z + 0.06 + 0.144 + h / 2)))
-    parts = [Part("rack", _merge(uprights), "metal"), Part("rack_beams", _merge(beams), "accent")]
+    parts = [
+        Part("rack", meshes.merge(uprights), "metal"),
+        Part("rack_beams", meshes.merge(beams), "accent"),
+    ]
     if loads:
-        parts.append(Part("rack_loads", _merge(loads), "cardboard"))
+        parts.append(Part("rack_loads", meshes.merge(loads), "cardboard"))
     return parts
 
 
@@ -268,7 +274,10 @@ def door_panel(rng: np.random.Generator, width: float, height: float) -> list[Pa
     frame.append(box_at((width + 0.12, 0.06, 0.06), (0, 0, height + 0.03)))
     handle = box_at((0.12, 0.05, 0.02), (width / 2 - 0.1, -0.0, 1.0))
     role = ("wood", "painted", "white_gloss")[int(rng.integers(3))]
-    return [Part("door", panel, role), Part("door_frame", _merge([*frame, handle]), "white_gloss")]
+    return [
+        Part("door", panel, role),
+        Part("door_frame", meshes.merge([*frame, handle]), "white_gloss"),
+    ]
 
 
 def car(rng: np.random.Generator) -> list[Part]:
@@ -293,7 +302,7 @@ def car(rng: np.random.Generator) -> list[Part]:
     return [
         Part("car", body, "car"),
         Part("car_cabin", cabin, "glass"),
-        Part("wheels", _merge(wheels), "metal"),
+        Part("wheels", meshes.merge(wheels), "metal"),
     ]
 
 
@@ -313,7 +322,7 @@ def tree(rng: np.random.Generator) -> list[Part]:
         )
         for _ in range(int(rng.integers(1, 4)))
     ]
-    return [Part("trunk", trunk, "bark"), Part("crown", _merge(crowns), "foliage")]
+    return [Part("trunk", trunk, "bark"), Part("crown", meshes.merge(crowns), "foliage")]
 
 
 def street_pole(rng: np.random.Generator) -> list[Part]:
@@ -326,7 +335,7 @@ def street_pole(rng: np.random.Generator) -> list[Part]:
         parts.append(
             box_at((0.05, rng.uniform(0.5, 0.8), rng.uniform(0.4, 0.8)), (0, -0.1, height * 0.75))
         )
-    return [Part("pole", _merge(parts), "metal")]
+    return [Part("pole", meshes.merge(parts), "metal")]
 
 
 def bollard(rng: np.random.Generator) -> list[Part]:
@@ -348,7 +357,7 @@ def fence(rng: np.random.Generator, length: float) -> list[Part]:
         for x in np.arange(-length / 2, length / 2, gap + slat)
     ]
     rails = [box_at((length, 0.04, 0.05), (0, 0.03, z)) for z in (0.15, height - 0.1)]
-    return [Part("fence", _merge(slats + rails), ("metal", "wood")[int(rng.integers(2))])]
+    return [Part("fence", meshes.merge(slats + rails), ("metal", "wood")[int(rng.integers(2))])]
 
 
 def bench(rng: np.random.Generator) -> list[Part]:
@@ -357,4 +366,7 @@ def bench(rng: np.random.Generator) -> list[Part]:
     seat = box_at((width, 0.45, 0.05), (0, 0, 0.45))
     back = box_at((width, 0.05, 0.4), (0, 0.2, 0.7))
     legs = [box_at((0.06, 0.4, 0.45), (sx * (width / 2 - 0.1), 0, 0.225)) for sx in (-1, 1)]
-    return [Part("bench", _merge([seat, back]), "wood"), Part("bench_legs", _merge(legs), "metal")]
+    return [
+        Part("bench", meshes.merge([seat, back]), "wood"),
+        Part("bench_legs", meshes.merge(legs), "metal"),
+    ]

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sharp_depth_ros.data import furniture, materials
+from sharp_depth_ros.data import furniture, materials, meshes
 from sharp_depth_ros.data.camera import Camera, rotation_from_angles
 from sharp_depth_ros.data.furniture import Part, box_at, yaw_matrix
 from sharp_depth_ros.data.meshes import Mesh
@@ -207,6 +207,19 @@ class _Builder:
         self.footprints.append((x - r, y - r, x + r, y + r))
 
 
+def _wall_frame(start, end) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """(start, length, unit direction, inward normal) of a wall running counter-clockwise."""
+    start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
+    length = float(np.linalg.norm(end - start))
+    along = (end - start) / length
+    return start, length, along, np.array([-along[1], along[0]])
+
+
+def _facing_yaw(inward: np.ndarray) -> float:
+    """Yaw that turns a furniture part's front (local -y) onto `inward`, its back to the wall."""
+    return math.atan2(-inward[0], inward[1]) + math.pi
+
+
 def _quad(b: _Builder, kind: str, origin, u_axis, v_axis, u_range, v_range, role: str) -> None:
     """A rectangle origin + u * u_axis + v * v_axis over the ranges; UVs in metres (u, v)."""
     origin, u_axis, v_axis = (np.asarray(a, dtype=np.float64) for a in (origin, u_axis, v_axis))
@@ -326,9 +339,8 @@ def _openings(rng: np.random.Generator, length: float, height: float, doors: int
 def _alcove(b: _Builder, start, end, u0: float, u1: float, height: float) -> None:
     """A space behind a door opening: floor, ceiling and walls of a room 1.5-5 m deep."""
     rng = b.rng
-    start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
-    along = (end - start) / np.linalg.norm(end - start)
-    outward = np.array([along[1], -along[0]])
+    start, _, along, inward = _wall_frame(start, end)
+    outward = -inward
     depth, extra_a, extra_b = rng.uniform(1.5, 5.0), rng.uniform(0.1, 2.5), rng.uniform(0.1, 2.5)
     corners = [start + (u0 - extra_a) * along, start + (u1 + extra_b) * along]
     far = [c + (depth + 0.12) * outward for c in corners]
@@ -396,18 +408,14 @@ def _against_wall(
     u: float | None = None,
 ) -> bool:
     """Place parts with their back to wall `wall_index`, avoiding that wall's openings."""
-    start, end = (np.asarray(p, dtype=np.float64) for p in walls[wall_index])
-    length = float(np.linalg.norm(end - start))
+    start, length, along, inward = _wall_frame(*walls[wall_index])
     if length < width + 0.1:
         return False
-    along = (end - start) / length
-    inward = np.array([-along[1], along[0]])
     if u is None:
         u = b.rng.uniform(width / 2 + 0.05, length - width / 2 - 0.05)
     if any(u + width / 2 > o[0] - 0.05 and u - width / 2 < o[1] + 0.05 for o in openings):
         return False
-    # Local +y (the back) must point out of the room: local -y turns onto `inward`.
-    yaw = math.atan2(-inward[0], inward[1]) + math.pi
+    yaw = _facing_yaw(inward)
     centre = start + u * along + inward * (depth / 2 + 0.02)
     centre_parts = [Part(p.kind, _centred(p.mesh, parts), p.role) for p in parts]
     return b.place(centre_parts, (*centre, 0.0), yaw)
@@ -469,10 +477,9 @@ def _room_scene(b: _Builder, kind: str) -> tuple[np.ndarray, float, float, float
         for u0, u1, v0, v1, what in found:
             open_ones.append((u0, u1, v0, v1))
             if what == "door" and rng.uniform() < 0.55:  # closed: a panel recessed in the opening
-                along = np.subtract(end, start) / np.linalg.norm(np.subtract(end, start))
-                inward = np.array([-along[1], along[0]])
-                spot = np.asarray(start) + (u0 + u1) / 2 * along
-                yaw = math.atan2(-inward[0], inward[1]) + math.pi
+                wall_start, _, along, inward = _wall_frame(start, end)
+                spot = wall_start + (u0 + u1) / 2 * along
+                yaw = _facing_yaw(inward)
                 b.place(
                     furniture.door_panel(rng, u1 - u0, v1),
                     (*spot, 0.0),
@@ -495,9 +502,7 @@ def _room_scene(b: _Builder, kind: str) -> tuple[np.ndarray, float, float, float
     eye = min(eye, height - 0.3)
     if kind == "closeup":
         wall_index = int(rng.integers(4))
-        start, end = (np.asarray(p, dtype=np.float64) for p in walls[wall_index])
-        along = (end - start) / np.linalg.norm(end - start)
-        inward = np.array([-along[1], along[0]])
+        start, _, along, inward = _wall_frame(*walls[wall_index])
         focus = rng.choice(["desk", "shelf", "counter", "cabinet", "wall"])
         u = rng.uniform(0.6, wall_lengths[wall_index] - 0.6)
         if focus != "wall":
@@ -557,9 +562,7 @@ def _room_scene(b: _Builder, kind: str) -> tuple[np.ndarray, float, float, float
             )
     for wall_index in range(4):  # pictures and boards on the walls
         if rng.uniform() < 0.4:
-            start, end = (np.asarray(p, dtype=np.float64) for p in walls[wall_index])
-            along = (end - start) / np.linalg.norm(end - start)
-            inward = np.array([-along[1], along[0]])
+            start, _, along, inward = _wall_frame(*walls[wall_index])
             u = rng.uniform(0.5, wall_lengths[wall_index] - 0.5)
             if any(o[0] - 0.5 < u < o[1] + 0.5 for o in openings_by_wall[wall_index]):
                 continue
@@ -578,8 +581,7 @@ def _room_scene(b: _Builder, kind: str) -> tuple[np.ndarray, float, float, float
     # Lights: window-bright panels (near but bright) and ceiling panels.
     if kind != "warehouse" and rng.uniform() < 0.25:
         wall_index = int(rng.integers(4))
-        start, end = (np.asarray(p, dtype=np.float64) for p in walls[wall_index])
-        along = (end - start) / np.linalg.norm(end - start)
+        start, _, along, _ = _wall_frame(*walls[wall_index])
         w = float(rng.choice([1.6, 2.0, 2.5]))
         h = LIGHT_AREA_M2 / w
         if wall_lengths[wall_index] > w + 0.4 and height > h + 0.5:
@@ -670,7 +672,7 @@ def _street_scene(b: _Builder) -> tuple[np.ndarray, float, float, float, float]:
                         h = storey - 0.6 if level == 0 and rng.uniform() < 0.5 else win_h
                         windows.append(box_at((win_w, 0.1, h), (wx, far - sign * 0.03, z + h / 2)))
                 if windows:
-                    b.add("windows", furniture._merge(windows), "glass")
+                    b.add("windows", meshes.merge(windows), "glass")
                 x += block + (rng.uniform(0.0, 6.0) if rng.uniform() < 0.5 else 0.0)
         else:
             for _ in range(int(rng.integers(3, 12))):
