@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import torch
 
 from sharp_depth_ros.atomic import atomic_write_text
 from sharp_depth_ros.losses import LOSSES
-from sharp_depth_ros.metrics import depth_metrics
+from sharp_depth_ros.metrics import depth_metrics, spearman_rank_correlation
 from sharp_depth_ros.training.config import DatasetConfig, ModelConfig
 from sharp_depth_ros.training.curriculum import StageConfig
 from sharp_depth_ros.training.parts import build_model, parameter_groups
@@ -38,11 +37,6 @@ SETTINGS = {
     "sharp-small": ({}, 1.0e-3, 3.0e-3),
     "sharp-small-vit": ({"init_layer_scale": 1.0}, 3.0e-4, 1.0e-3),
 }
-
-
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    ranks = [np.argsort(np.argsort(x)).astype(np.float64) for x in (a, b)]
-    return float(np.corrcoef(*ranks)[0, 1]) if np.ptp(a) > 0 else math.nan
 
 
 def run(preset: str, args: argparse.Namespace) -> dict[str, float]:
@@ -104,7 +98,7 @@ def run(preset: str, args: argparse.Namespace) -> dict[str, float]:
                 [
                     scores["metric"],
                     scores["median"],
-                    _spearman(pred_depth[m], true_depth[m]),
+                    spearman_rank_correlation(pred_depth[m], true_depth[m]),
                     float(log_pred.std() / max(log_true.std(), 1e-6)),
                 ]
             )

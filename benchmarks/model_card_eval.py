@@ -29,7 +29,7 @@ import numpy as np
 from sharp_depth_ros.atomic import atomic_write_text
 from sharp_depth_ros.data.shards import list_shards, read_shard
 from sharp_depth_ros.evaluation.folder import FolderSample, list_samples, load_sample
-from sharp_depth_ros.metrics import boundary_f1, depth_metrics
+from sharp_depth_ros.metrics import boundary_f1, depth_metrics, spearman_rank_correlation
 
 ROWS = 64
 REAL_MAX_DEPTH_M = 10.0
@@ -50,14 +50,6 @@ def row_prior(train: Path, max_shards: int) -> np.ndarray:
     return np.exp(log_sum / np.maximum(count, 1))
 
 
-def spearman(pred: np.ndarray, target: np.ndarray) -> float:
-    """Rank correlation of two 1-D arrays (average ranks are not needed for continuous data)."""
-    if pred.size < 3 or np.ptp(pred) == 0:
-        return math.nan
-    ranks = [np.argsort(np.argsort(a)).astype(np.float64) for a in (pred, target)]
-    return float(np.corrcoef(*ranks)[0, 1])
-
-
 def _scores(pred: np.ndarray, sample: FolderSample, max_depth_m: float) -> dict[str, float]:
     mask = sample.valid & (sample.depth_m <= max_depth_m)
     result = {}
@@ -67,7 +59,7 @@ def _scores(pred: np.ndarray, sample: FolderSample, max_depth_m: float) -> dict[
         )
         result[f"{alignment}_delta1"] = float(values["delta1"][0])
         result[f"{alignment}_abs_rel"] = float(values["abs_rel"][0])
-    result["spearman"] = spearman(pred[mask], sample.depth_m[mask])
+    result["spearman"] = spearman_rank_correlation(pred[mask], sample.depth_m[mask])
     result["boundary_f1"] = boundary_f1(pred, sample.depth_m) if sample.valid.all() else math.nan
     return result
 

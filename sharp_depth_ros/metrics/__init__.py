@@ -14,7 +14,12 @@ from sharp_depth_ros.metrics.boundary import (
     boundary_recall_per_threshold,
     boundary_thresholds,
 )
-from sharp_depth_ros.metrics.depth import ALIGNMENTS, DEPTH_METRIC_NAMES, depth_metrics
+from sharp_depth_ros.metrics.depth import (
+    ALIGNMENTS,
+    DEPTH_METRIC_NAMES,
+    depth_metrics,
+    spearman_rank_correlation,
+)
 from sharp_depth_ros.metrics.focal import FOCAL_METRIC_NAMES, focal_metrics
 
 __all__ = [
@@ -29,4 +34,5 @@ __all__ = [
     "boundary_thresholds",
     "depth_metrics",
     "focal_metrics",
+    "spearman_rank_correlation",
 ]

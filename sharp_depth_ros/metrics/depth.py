@@ -176,3 +176,15 @@ def depth_metrics(
     for power in (1, 2, 3):
         metrics[f"delta{power}"] = _masked_mean((ratio < DELTA_BASE**power).double(), mask)
     return metrics
+
+
+def spearman_rank_correlation(pred: np.ndarray, target: np.ndarray) -> float:
+    """Spearman rank correlation of two 1-D arrays of continuous values (NaN for a flat `pred`).
+
+    Ties are not averaged: with continuous depths they are rare enough not to matter.
+    """
+    pred, target = np.asarray(pred).ravel(), np.asarray(target).ravel()
+    if pred.size < 3 or np.ptp(pred) == 0:
+        return math.nan
+    ranks = [np.argsort(np.argsort(a)).astype(np.float64) for a in (pred, target)]
+    return float(np.corrcoef(*ranks)[0, 1])

@@ -105,3 +105,17 @@ def test_bad_alignment_and_range_are_rejected():
         depth_metrics(target, target, alignment="mean")
     with pytest.raises(ValueError, match="min_depth_m"):
         depth_metrics(target, target, min_depth_m=5.0, max_depth_m=1.0)
+
+
+def test_spearman_rank_correlation_matches_scipy_and_ignores_monotone_warps():
+    from scipy.stats import spearmanr
+
+    from sharp_depth_ros.metrics import spearman_rank_correlation
+
+    rng = np.random.default_rng(0)
+    target = rng.uniform(0.5, 10.0, 500)
+    noisy = target + rng.normal(0.0, 2.0, 500)
+    assert spearman_rank_correlation(noisy, target) == pytest.approx(spearmanr(noisy, target)[0])
+    assert spearman_rank_correlation(np.exp(target), target) == pytest.approx(1.0)
+    assert spearman_rank_correlation(1.0 / target, target) == pytest.approx(-1.0)
+    assert np.isnan(spearman_rank_correlation(np.full(10, 2.0), target[:10]))
