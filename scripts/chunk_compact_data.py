@@ -1,6 +1,6 @@
-"""Split compact shard folders into numbered chunks that each fit one device call's carry.
+r"""Split compact shard folders into numbered chunks that each fit one device call's carry.
 
-    python scripts/chunk_compact_data.py .devdata .devdata-chunks --limit-mb 39 \\
+    python scripts/chunk_compact_data.py .devdata .devdata-chunks --limit-mb 40 \
         robot-val clutter-train:6 robot-train robot-train-b
 
 fills .devdata-chunks/1, 2, ... (hard links, in the order given; `NAME:N` takes the first N
