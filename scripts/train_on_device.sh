@@ -1,82 +1,109 @@
 #!/usr/bin/env bash
-# One-shot GPU run of the default model's recipe (issue 15): render robot-view and clutter
-# scenes, train config/train/sharp-small-robot-device.yaml (the CPU recipe at 10x the steps and
-# 4x the batch), evaluate, and leave weights plus report in $OUT. Budget: under 12 minutes.
+# One-shot GPU run of the default model's recipe (issue 15): train
+# config/train/sharp-small-robot-device.yaml (the CPU recipe's curriculum at batch 32, bf16) on a
+# lent GPU machine and leave the weights in $OUT, split into parts of 12 MB (a device call returns
+# files of at most 16 MB). Evaluation runs back here: benchmarks/model_card_eval.py.
 #
-# On the lent GPU machine (python3 there has torch, timm, opencv, safetensors, pyyaml, tqdm):
-#   device.run(command="bash scripts/train_on_device.sh", carry=[...], timeout_s=720)
-# Mitsuba is not installed there and its wheel (62.5 MB for cp312) nearly fills the 64 MiB a
-# call may carry: stage it in an earlier call on the same warm machine (split in two halves,
-# reassembled under /tmp/stage), or carry rendered shards under data/synth/ instead; both are
-# found below. Rendering uses Mitsuba's cuda_ad_rgb variant where it loads, else llvm_ad_rgb
-# with CPU workers, else the shards already present.
+# Data. The device machine has no Mitsuba (its wheel alone nearly fills the 64 MiB a call may
+# carry), so the shards are rendered here and carried compactly (a tenth of their size):
+#   python -m sharp_depth_ros.data.compact_shards pack data/synth/robot-train .devdata/robot-train
+#   (likewise robot-train-b, clutter-train, robot-val), then in each call, carrying a part of
+#   .devdata: `bash scripts/device_unpack_data.sh` (unpacks into $DATA on the warm machine).
+# With Mitsuba importable and no shards in $DATA, the script renders instead (CUDA variant where
+# it loads, else CPU workers).
 #
-# CPU smoke test here (tiny counts and steps, a few minutes): SMOKE=1 bash scripts/train_on_device.sh
+# Steps: STAGE1, STAGE2 and FOCAL override the recipe's (13000 / 2500 / 1200); PROBE=1 runs 60
+# stage-1 steps and prints the seconds per step, to size a run. TRAIN_BUDGET_S stops training
+# after that many seconds and exports the last checkpoint (checkpoint_every_steps), so a run
+# always returns weights.
+#
+# CPU smoke test here (tiny counts and steps): SMOKE=1 bash scripts/train_on_device.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$(date +%s)
 PY=${PY:-python3}
 [ -x .venv/bin/python ] && [ -z "${DEVICE_PY:-}" ] && PY=.venv/bin/python
 OUT=${OUT:-runs/device-out}
-RUN=${RUN:-runs/device$([ "${SMOKE:-0}" = 1 ] && echo -smoke)}
-mkdir -p "$OUT" "$RUN"
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-if ls /tmp/stage/*.whl >/dev/null 2>&1; then
-  $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/site /tmp/stage/*.whl
-  export PYTHONPATH="$PYTHONPATH:/tmp/site"
-fi
 CLI=("$PY" -c "import sys; from sharp_depth_ros.cli import main; sys.exit(main())")
+RECIPE=config/train/sharp-small-robot-device.yaml
 if [ "${SMOKE:-0}" = 1 ]; then
-  # Tiny counts, 2 steps per stage, in a folder of its own (the real data folders are kept).
-  ROBOT=${ROBOT:-16}; CLUTTER=${CLUTTER:-8}; VAL=8; EVAL=4; DEVICE=cpu
-  DATA=${DATA:-runs/device-smoke-data}
-  rm -rf "$RUN" "$DATA" && mkdir -p "$RUN"
-  sed -E -e "s#data/synth/#$DATA/synth/#g" -e 's/steps: [0-9]+,/steps: 2,/' \
-    -e 's/every_steps: [0-9]+/every_steps: 2/' -e 's/max_images: [0-9]+/max_images: 4/' \
-    config/train/sharp-small-robot.yaml > "$RUN/recipe.yaml"
+  DATA=${DATA:-runs/device-smoke-data}; DEVICE=cpu; RUN=${RUN:-runs/device-smoke}
+  STAGE1=${STAGE1:-2}; STAGE2=${STAGE2:-2}; FOCAL=${FOCAL:-2}; BATCH=2; WORKERS_TRAIN=0
+  ROBOT=16; CLUTTER=8; VAL=8
 else
-  ROBOT=${ROBOT:-8192}; CLUTTER=${CLUTTER:-2048}; VAL=64; EVAL=48; DEVICE=cuda; DATA=${DATA:-data}
-  sed -e "s#data/synth/#$DATA/synth/#g" config/train/sharp-small-robot-device.yaml > "$RUN/recipe.yaml"
+  DATA=${DATA:-/tmp/sharp-data}; DEVICE=${DEVICE:-cuda}; RUN=${RUN:-runs/device}
+  ROBOT=${ROBOT:-8192}; CLUTTER=${CLUTTER:-2048}; VAL=64
+  BATCH=${BATCH:-32}; WORKERS_TRAIN=${WORKERS_TRAIN:-12}
 fi
-WORKERS=$(nproc)
-if "$PY" -c "import mitsuba; mitsuba.set_variant('cuda_ad_rgb')" 2>/dev/null && [ "$DEVICE" = cuda ]; then
-  export SHARP_DEPTH_MITSUBA_VARIANT=cuda_ad_rgb
-  WORKERS=4  # processes sharing the GPU; scene building in Python is their serial part
+if [ "${PROBE:-0}" = 1 ]; then
+  STAGE1=60; STAGE2=2; FOCAL=2; RUN=$RUN-probe
 fi
+STAGE1=${STAGE1:-13000}; STAGE2=${STAGE2:-2500}; FOCAL=${FOCAL:-1200}
+rm -rf "$RUN" && mkdir -p "$RUN"
+VALIDATE_EVERY=$(( STAGE1 / 3 > 1 ? STAGE1 / 3 : 1 ))
+CHECKPOINT_EVERY=$(( STAGE1 / 10 > 1 ? STAGE1 / 10 : 1 ))
+sed -E -e "s#data/synth/#$DATA/synth/#g" \
+  -e "s/steps: 13000,/steps: $STAGE1,/" -e "s/steps: 2500,/steps: $STAGE2,/" \
+  -e "s/steps: 1200,/steps: $FOCAL,/" -e "s/every_steps: 3250/every_steps: $VALIDATE_EVERY/" \
+  -e "s/checkpoint_every_steps: [0-9]+/checkpoint_every_steps: $CHECKPOINT_EVERY/" \
+  -e "s/batch_size: 32/batch_size: $BATCH/" -e "s/num_workers: 12/num_workers: $WORKERS_TRAIN/" \
+  "$RECIPE" > "$RUN/recipe.yaml"
+if [ "$DEVICE" = cpu ]; then sed -i 's/precision: bf16 .*/precision: fp32/' "$RUN/recipe.yaml"; fi
+
+has_shards() { ls "$1"/shard-*.npz >/dev/null 2>&1; }
 render() {  # family count size seed folder [extra args]
-  if "$PY" -c "import mitsuba" 2>/dev/null; then
+  if has_shards "$5"; then
+    echo "train_on_device: using the $(ls "$5"/shard-*.npz | wc -l) shards in $5"
+  elif "$PY" -c "import mitsuba" 2>/dev/null; then
+    local workers; workers=$(nproc)
+    if [ "$DEVICE" = cuda ] && "$PY" -c "import mitsuba; mitsuba.set_variant('cuda_ad_rgb')" 2>/dev/null; then
+      export SHARP_DEPTH_MITSUBA_VARIANT=cuda_ad_rgb; workers=4
+    fi
     "${CLI[@]}" synth --family "$1" --count "$2" --size "$3" --seed "$4" --out "$5" --spp 4 \
-      --workers "$WORKERS" --shard-size 32 --no-progress "${@:6}"
-  elif ls "$5"/shard-*.npz >/dev/null 2>&1; then
-    echo "train_on_device: no Mitsuba; using the shards already in $5"
+      --workers "$workers" --shard-size 32 --no-progress "${@:6}"
   else
-    echo "train_on_device: no Mitsuba and no shards in $5: stage the wheel or carry shards" >&2
+    echo "train_on_device: no shards in $5 and no Mitsuba: carry compact shards (see header)" >&2
     exit 1
   fi
 }
-SIZE=256x192
-render robot "$ROBOT" $SIZE 0 "$DATA/synth/robot-train" --vary-size
-render clutter "$CLUTTER" $SIZE 0 "$DATA/synth/clutter-train" --vary-size
-render robot "$VAL" $SIZE 1000 "$DATA/synth/robot-val"
-render robot "$EVAL" 384x288 900000 "$DATA/synth/robot-eval" --eval-folder "$DATA/eval/robot"
-echo "train_on_device: data ready after $(( $(date +%s) - START )) s"
-"${CLI[@]}" train "$RUN/recipe.yaml" --out "$RUN" --device "$DEVICE" --no-progress
-echo "train_on_device: trained after $(( $(date +%s) - START )) s"
-SETS=(--set "robot=$DATA/eval/robot")
-if [ -d ../shared/realdata/open3d_rgbd ]; then
-  "$PY" benchmarks/realdata_folder.py --out "$DATA/eval/real" --skip nyu >/dev/null
-  SETS+=(--set "real=$DATA/eval/real")
+render robot "$ROBOT" 256x192 0 "$DATA/synth/robot-train" --vary-size
+render clutter "$CLUTTER" 256x192 0 "$DATA/synth/clutter-train" --vary-size
+render robot "$VAL" 256x192 1000 "$DATA/synth/robot-val"
+echo "train_on_device: data ready after $(( $(date +%s) - START )) s; steps $STAGE1/$STAGE2/$FOCAL"
+
+"${CLI[@]}" train "$RUN/recipe.yaml" --out "$RUN" --device "$DEVICE" --no-progress \
+  > >(tee "$OUT/train.log") 2>&1 &
+TRAIN_PID=$!
+if [ "${TRAIN_BUDGET_S:-0}" -gt 0 ]; then
+  (sleep "$TRAIN_BUDGET_S"; echo "train_on_device: budget reached, stopping"; kill -INT "$TRAIN_PID") &
+  WATCHDOG=$!
 fi
-"$PY" -c "
-import torch
-from sharp_depth_ros.checkpoints import load_checkpoint
-from sharp_depth_ros.checkpoints.native import save_native
-m = load_checkpoint('$RUN/model.safetensors').model
-save_native(m, '$OUT/sharp-small.safetensors', m.config, preset='sharp-small', dtype=torch.float16)
-"
-"$PY" benchmarks/model_card_eval.py --checkpoint "$OUT/sharp-small.safetensors" \
-  --train "$DATA/synth/robot-train" "${SETS[@]}" --out "$OUT/model-card.json"
-cp "$RUN"/metrics.csv "$RUN"/validation.csv "$OUT"/
-echo "train_on_device: done after $(( $(date +%s) - START )) s. To ship (after checking the report):"
-echo "  cp $OUT/sharp-small.safetensors sharp_depth_ros/weights/sharp-small.safetensors"
-echo "  git add sharp_depth_ros/weights/sharp-small.safetensors && git commit -m 'sharp-small: GPU run, see model-card.json'"
+wait "$TRAIN_PID" && STATUS=0 || STATUS=$?
+[ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null || true
+echo "train_on_device: training ended (status $STATUS) after $(( $(date +%s) - START )) s"
+"$PY" - "$RUN/metrics.csv" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for stage in dict.fromkeys(r["stage"] for r in rows):
+    seconds = [float(r["seconds"]) for r in rows if r["stage"] == stage][1:]
+    if seconds:
+        print(f"train_on_device: {stage}: {statistics.median(seconds):.2f} s per log interval")
+EOF
+[ "${PROBE:-0}" = 1 ] && exit 0
+
+export_weights() {  # source name
+  "$PY" scripts/export_weights.py "$RUN/recipe.yaml" "$1" "$OUT/$2" --fp16
+  split -b 12000000 -d "$OUT/$2" "$OUT/$2.part" && rm "$OUT/$2"
+}
+if [ -f "$RUN/model.safetensors" ]; then
+  export_weights "$RUN/model.safetensors" sharp-small.safetensors
+else
+  export_weights "$RUN/checkpoint.pt" sharp-small-partial.safetensors
+fi
+[ -f "$RUN/model-stage1.safetensors" ] && export_weights "$RUN/model-stage1.safetensors" stage1.safetensors
+cp "$RUN"/metrics.csv "$OUT"/ && cp "$RUN"/validation.csv "$OUT"/ 2>/dev/null || true
+echo "train_on_device: done after $(( $(date +%s) - START )) s. Back here: cat OUT/X.part* > X,"
+echo "  then benchmarks/model_card_eval.py --checkpoint X ... (docs/default-model.md)."
