@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from sensor_msgs.msg import CameraInfo
 from std_msgs.msg import Header
 
-ASPECT_TOLERANCE = (
-    0.01  # relative; a larger aspect mismatch means the info belongs to another stream
-)
+from sharp_depth_ros.inference.rectification import scale_camera_matrix
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,25 +44,19 @@ class Intrinsics:
         """The same camera seen at another resolution (resize of the whole frame).
 
         Raises:
-            ValueError: if the aspect ratios differ by more than `ASPECT_TOLERANCE` (not a resize).
+            ValueError: the aspect ratios differ (see `scale_camera_matrix`): not a resize.
         """
         if (width, height) == (self.width, self.height):
             return self
-        sx, sy = width / self.width, height / self.height
-        if abs(sx / sy - 1.0) > ASPECT_TOLERANCE:
-            raise ValueError(
-                f"CameraInfo size {self.width}x{self.height} is not a resize of the image size "
-                f"{width}x{height} (aspect ratios differ)"
-            )
-        # Pixel centres sit at integer coordinates, so the scaling is about the corner at -0.5.
-        return Intrinsics(
-            fx_px=self.fx_px * sx,
-            fy_px=self.fy_px * sy,
-            cx_px=(self.cx_px + 0.5) * sx - 0.5,
-            cy_px=(self.cy_px + 0.5) * sy - 0.5,
-            width=width,
-            height=height,
+        fx, _, cx, _, fy, cy, *_ = scale_camera_matrix(
+            self.camera_matrix, (self.width, self.height), (width, height)
         )
+        return Intrinsics(fx_px=fx, fy_px=fy, cx_px=cx, cy_px=cy, width=width, height=height)
+
+    @property
+    def camera_matrix(self) -> tuple[float, ...]:
+        """K, 9 row-major values."""
+        return (self.fx_px, 0.0, self.cx_px, 0.0, self.fy_px, self.cy_px, 0.0, 0.0, 1.0)
 
 
 def intrinsics_from_camera_info(msg: CameraInfo) -> Intrinsics:
