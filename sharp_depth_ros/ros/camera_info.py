@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sensor_msgs.msg import CameraInfo
 from std_msgs.msg import Header
 
-from sharp_depth_ros.inference.rectification import scale_camera_matrix
+from sharp_depth_ros.inference.rectification import CameraModel, scale_camera_matrix
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +77,29 @@ def intrinsics_from_camera_info(msg: CameraInfo) -> Intrinsics:
     return Intrinsics(
         fx_px=k[0], fy_px=k[4], cx_px=k[2], cy_px=k[5], width=int(msg.width), height=int(msg.height)
     )
+
+
+def camera_model_from_camera_info(msg: CameraInfo) -> CameraModel:
+    """The calibration of a CameraInfo (K, D, distortion model, R, P) for rectification.
+
+    Raises:
+        ValueError: an invalid K, D or size, or a distortion model that cannot be undone.
+    """
+    return CameraModel(
+        k=tuple(float(v) for v in msg.k),
+        d=tuple(float(v) for v in msg.d),
+        distortion_model=str(msg.distortion_model),
+        width=int(msg.width),
+        height=int(msg.height),
+        r=tuple(float(v) for v in msg.r) if any(msg.r) else CameraModel.r,
+        p=tuple(float(v) for v in msg.p),
+    )
+
+
+def intrinsics_from_matrix(camera_matrix: Sequence[float], width: int, height: int) -> Intrinsics:
+    """Intrinsics from a row-major 3x3 camera matrix (e.g. a rectifier's) for a given size."""
+    fx, _, cx, _, fy, cy, *_ = (float(v) for v in np.ravel(camera_matrix))
+    return Intrinsics(fx_px=fx, fy_px=fy, cx_px=cx, cy_px=cy, width=width, height=height)
 
 
 def intrinsics_from_focal(focal_px: float, width: int, height: int) -> Intrinsics:
