@@ -1,8 +1,10 @@
 """The node's parameters: one table with types, ranges, descriptions and defaults.
 
 `config/depth.yaml`, the launch file and docs/ros.md list the same names; tests check that they
-agree. Parameters marked dynamic take effect at once when set at run time; the others are read at
-start-up (declared read-only, so `ros2 param set` says so instead of silently doing nothing).
+agree. Parameters marked dynamic take effect at once when set at run time. The others (model,
+QoS, input) are read by the lifecycle's configure and activate: the node accepts them only while
+it is unconfigured, and refuses them with a reason otherwise. `autostart` is read once at start-up
+and declared read-only, so `ros2 param set` says so instead of silently doing nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class ParamSpec:
 
 
 PARAM_SPECS: tuple[ParamSpec, ...] = (
+    # Lifecycle (start-up only).
+    ParamSpec(name="autostart", default=True, dynamic=False,
+              description="Configure and activate at start-up; false: wait for lifecycle "
+              "transitions (change_state)."),
     # Model (start-up only).
     ParamSpec(name="preset", default="", dynamic=False,
               description="Model preset; empty = the shipped default model."),
@@ -66,6 +72,9 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               description="History depth (keep last) of subscriptions and publishers."),
     ParamSpec(name="max_image_side_px", default=4096, dynamic=False, min_value=16,
               max_value=16384, description="Frames with a longer side are refused."),
+    ParamSpec(name="rectify", default=True, dynamic=True,
+              description="Undo the lens distortion of CameraInfo D before inference; outputs "
+              "then describe the rectified camera (D zero). false for image_rect inputs."),
     # Focal length.
     ParamSpec(name="focal_source", default="auto", dynamic=True, choices=FOCAL_SOURCES,
               description="auto: CameraInfo fx if valid, else estimate; camera_info; estimate; "
@@ -96,12 +105,14 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               max_value=60.0, description="Period of /diagnostics messages."),
 )  # fmt: skip
 SPECS_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in PARAM_SPECS}
+START_UP_ONLY = frozenset({"autostart"})  # read in the constructor, never again
 
 
 @dataclass(frozen=True, kw_only=True)
 class NodeParams:
     """A validated snapshot of all parameters (field names = parameter names)."""
 
+    autostart: bool = True
     preset: str = ""
     checkpoint: str = ""
     config: str = ""
@@ -113,6 +124,7 @@ class NodeParams:
     output_reliability: str = "reliable"
     qos_depth: int = 1
     max_image_side_px: int = 4096
+    rectify: bool = True
     focal_source: str = "auto"
     fixed_focal_px: float = 0.0
     focal_smoothing: float = 0.9
@@ -165,7 +177,7 @@ def validate_value(spec: ParamSpec, value: Any) -> None:
 
 
 def descriptor(spec: ParamSpec) -> ParameterDescriptor:
-    """The ROS descriptor of a spec: type, description, range, read-only unless dynamic."""
+    """The ROS descriptor of a spec: type, description, range, read-only if start-up only."""
     kind = {
         bool: ParameterType.PARAMETER_BOOL,
         int: ParameterType.PARAMETER_INTEGER,
@@ -176,7 +188,7 @@ def descriptor(spec: ParamSpec) -> ParameterDescriptor:
         name=spec.name,
         type=kind,
         description=spec.description,
-        read_only=not spec.dynamic,
+        read_only=spec.name in START_UP_ONLY,
     )
     if spec.choices:
         result.additional_constraints = "one of: " + ", ".join(spec.choices)
