@@ -12,7 +12,7 @@
 # With Mitsuba importable and no shards in $DATA, the script renders instead (CUDA variant where
 # it loads, else CPU workers).
 #
-# Steps: STAGE1, STAGE2 and FOCAL override the recipe's (13000 / 2500 / 1200); PROBE=1 runs 60
+# Steps: STAGE1, STAGE2 and FOCAL override the recipe's; PROBE=1 runs 60
 # stage-1 steps and prints the seconds per step, to size a run. TRAIN_BUDGET_S stops training
 # after that many seconds and exports the last checkpoint (checkpoint_every_steps), so a run
 # always returns weights.
@@ -36,22 +36,16 @@ if [ "${SMOKE:-0}" = 1 ]; then
 else
   DATA=${DATA:-/tmp/sharp-data}; DEVICE=${DEVICE:-cuda}; RUN=${RUN:-runs/device}
   ROBOT=${ROBOT:-8192}; CLUTTER=${CLUTTER:-2048}; VAL=64
-  BATCH=${BATCH:-32}; WORKERS_TRAIN=${WORKERS_TRAIN:-12}
+  BATCH=${BATCH:-32}; WORKERS_TRAIN=${WORKERS_TRAIN:-15}
 fi
 if [ "${PROBE:-0}" = 1 ]; then
   STAGE1=60; STAGE2=2; FOCAL=2; RUN=$RUN-probe
 fi
-STAGE1=${STAGE1:-13000}; STAGE2=${STAGE2:-2500}; FOCAL=${FOCAL:-1200}
 rm -rf "$RUN" && mkdir -p "$RUN"
-VALIDATE_EVERY=$(( STAGE1 / 3 > 1 ? STAGE1 / 3 : 1 ))
-CHECKPOINT_EVERY=$(( STAGE1 / 10 > 1 ? STAGE1 / 10 : 1 ))
-sed -E -e "s#data/synth/#$DATA/synth/#g" \
-  -e "s/steps: 13000,/steps: $STAGE1,/" -e "s/steps: 2500,/steps: $STAGE2,/" \
-  -e "s/steps: 1200,/steps: $FOCAL,/" -e "s/every_steps: 3250/every_steps: $VALIDATE_EVERY/" \
-  -e "s/checkpoint_every_steps: [0-9]+/checkpoint_every_steps: $CHECKPOINT_EVERY/" \
-  -e "s/batch_size: 32/batch_size: $BATCH/" -e "s/num_workers: 12/num_workers: $WORKERS_TRAIN/" \
-  "$RECIPE" > "$RUN/recipe.yaml"
-if [ "$DEVICE" = cpu ]; then sed -i 's/precision: bf16 .*/precision: fp32/' "$RUN/recipe.yaml"; fi
+PRECISION=(); [ "$DEVICE" = cpu ] && PRECISION=(--precision fp32)
+"$PY" scripts/device_recipe.py "$RECIPE" "$RUN/recipe.yaml" --data "$DATA" --batch "$BATCH" \
+  --workers "$WORKERS_TRAIN" --steps "stage1=${STAGE1:-0},stage2=${STAGE2:-0},focal=${FOCAL:-0}" \
+  "${PRECISION[@]}"
 
 has_shards() { ls "$1"/shard-*.npz >/dev/null 2>&1; }
 render() {  # family count size seed folder [extra args]
@@ -72,7 +66,7 @@ render() {  # family count size seed folder [extra args]
 render robot "$ROBOT" 256x192 0 "$DATA/synth/robot-train" --vary-size
 render clutter "$CLUTTER" 256x192 0 "$DATA/synth/clutter-train" --vary-size
 render robot "$VAL" 256x192 1000 "$DATA/synth/robot-val"
-echo "train_on_device: data ready after $(( $(date +%s) - START )) s; steps $STAGE1/$STAGE2/$FOCAL"
+echo "train_on_device: data ready after $(( $(date +%s) - START )) s"
 
 "${CLI[@]}" train "$RUN/recipe.yaml" --out "$RUN" --device "$DEVICE" --no-progress \
   > >(tee "$OUT/train.log") 2>&1 &
