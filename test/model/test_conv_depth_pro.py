@@ -13,7 +13,7 @@ from sharp_depth_ros.config import ConvDepthConfig, network_config_from_dict
 from sharp_depth_ros.losses import log_mae_loss
 from sharp_depth_ros.model import ConvDepthPro, build_network, create_model, get_preset
 from sharp_depth_ros.model.conv_depth_pro import PyramidBatchNorm2d
-from sharp_depth_ros.training.samples import AnalyticDataset
+from sharp_depth_ros.training.analytic_scenes import AnalyticDataset
 
 
 @pytest.fixture(scope="module")
