@@ -28,8 +28,9 @@ from sharp_depth_ros.losses import LOSSES
 from sharp_depth_ros.metrics import depth_metrics, spearman_rank_correlation
 from sharp_depth_ros.training.config import DatasetConfig, ModelConfig
 from sharp_depth_ros.training.curriculum import StageConfig
-from sharp_depth_ros.training.parts import build_model, parameter_groups
-from sharp_depth_ros.training.samples import build_dataset
+from sharp_depth_ros.training.data_sources import build_dataset
+from sharp_depth_ros.training.model_init import build_model
+from sharp_depth_ros.training.trainable import parameter_groups
 
 # Each preset's rates and init from its recipe (config/train/sharp-small-robot.yaml and
 # sharp-small-vit.yaml).

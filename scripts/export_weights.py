@@ -20,7 +20,7 @@ import torch
 from sharp_depth_ros.checkpoints import load_checkpoint
 from sharp_depth_ros.checkpoints.native import save_native
 from sharp_depth_ros.training.config import TrainConfig
-from sharp_depth_ros.training.parts import build_model
+from sharp_depth_ros.training.model_init import build_model
 
 
 def main() -> None:

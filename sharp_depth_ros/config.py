@@ -1,16 +1,23 @@
-"""Frozen dataclass configurations of the networks.
+"""Frozen, strictly typed configurations of the networks (pydantic dataclasses).
 
 Small configs compose into `DepthProConfig` (the ViT Depth Pro); `ConvDepthConfig` describes the
 convolutional hybrid. Each names its `architecture`, which checkpoints store next to the config.
 Every preset lives in `sharp_depth_ros.model.presets`; this module only defines the shapes of
-configs, their validation and (de)serialisation.
+configs, their validation and (de)serialisation. `from_dict` refuses unknown keys, wrong types
+and invalid values with the full key path (`sharp_depth_ros.typed_config`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+import typing
+from dataclasses import field
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic.dataclasses import dataclass
+
+from sharp_depth_ros.typed_config import STRICT, parse_config
 
 # §3.1 / reference code: patches at 1536 overlap by 25 %, patches at 768 by 50 %.
 HIGH_RES_OVERLAP_RATIO = 0.25
@@ -26,39 +33,27 @@ def _require(condition: bool, name: str, value: Any, allowed: str) -> None:
         raise ValueError(f"{name}={value!r} is invalid; expected {allowed}")
 
 
-def _reject_unknown_keys(cls: type, data: dict[str, Any]) -> None:
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(
-            f"unknown {cls.__name__} keys {unknown}; expected a subset of {sorted(known)}"
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class ViTConfig:
     """A plain pre-norm ViT with class token and LayerScale (DINOv2 layout)."""
 
-    embed_dim: int = 1024  # official checkpoint (ViT-L)
-    depth: int = 24  # official checkpoint
-    num_heads: int = 16  # official checkpoint
-    mlp_ratio: float = 4.0  # DINOv2 ViT-L
-    img_size: int = 384  # official checkpoint: the patch size of the pyramid split
+    embed_dim: PositiveInt = 1024  # official checkpoint (ViT-L)
+    depth: PositiveInt = 24  # official checkpoint
+    num_heads: PositiveInt = 16  # official checkpoint
+    mlp_ratio: PositiveFloat = 4.0  # DINOv2 ViT-L
+    img_size: PositiveInt = 384  # official checkpoint: the patch size of the pyramid split
     patch_size: int = REQUIRED_PATCH_SIZE  # official checkpoint (DINOv2's 14 re-shaped to 16)
     layer_scale_init: float = 1e-5  # DINOv2
-    layernorm_eps: float = 1e-6  # DINOv2
+    layernorm_eps: PositiveFloat = 1e-6  # DINOv2
     qkv_bias: bool = True  # DINOv2
 
     def __post_init__(self) -> None:
-        _require(self.embed_dim > 0, "embed_dim", self.embed_dim, "a positive integer")
-        _require(self.depth > 0, "depth", self.depth, "a positive integer")
         _require(
-            self.num_heads > 0 and self.embed_dim % self.num_heads == 0,
+            self.embed_dim % self.num_heads == 0,
             "num_heads",
             self.num_heads,
             f"a positive divisor of embed_dim={self.embed_dim}",
         )
-        _require(self.mlp_ratio > 0, "mlp_ratio", self.mlp_ratio, "a positive number")
         _require(
             self.patch_size == REQUIRED_PATCH_SIZE,
             "patch_size",
@@ -66,7 +61,7 @@ class ViTConfig:
             f"{REQUIRED_PATCH_SIZE} (the decoder's upsampling assumes 16 px patches)",
         )
         _require(
-            self.img_size > 0 and self.img_size % (8 * self.patch_size) == 0,
+            self.img_size % (8 * self.patch_size) == 0,
             "img_size",
             self.img_size,
             f"a positive multiple of {8 * self.patch_size} so that patch overlaps are whole tokens",
@@ -78,7 +73,7 @@ class ViTConfig:
         return self.img_size // self.patch_size
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class DepthProConfig:
     """The whole network: patch, image and FOV encoders, decoder and heads."""
 
@@ -89,17 +84,17 @@ class DepthProConfig:
     fov_encoder: ViTConfig | None = field(default_factory=ViTConfig)
     use_fov_head: bool = True  # official checkpoint
     hook_block_ids: tuple[int, int] = (5, 11)  # official: encoder_feature_layer_ids[:2]
-    encoder_feature_dims: tuple[int, int, int, int] = (256, 512, 1024, 1024)  # official
-    decoder_features: int = 256  # official checkpoint
-    head_last_dims: tuple[int, int] = (32, 1)  # hard-coded in the reference factory
+    # official checkpoint
+    encoder_feature_dims: tuple[PositiveInt, PositiveInt, PositiveInt, PositiveInt] = (
+        256,
+        512,
+        1024,
+        1024,
+    )
+    decoder_features: PositiveInt = 256  # official checkpoint
+    head_last_dims: tuple[PositiveInt, PositiveInt] = (32, 1)  # hard-coded in the reference
 
     def __post_init__(self) -> None:
-        for name in ("hook_block_ids", "encoder_feature_dims", "head_last_dims"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-        for name in ("patch_encoder", "image_encoder", "fov_encoder"):
-            value = getattr(self, name)
-            if isinstance(value, dict):
-                object.__setattr__(self, name, ViTConfig(**value))
         _require(
             self.image_encoder.img_size == self.patch_encoder.img_size,
             "image_encoder.img_size",
@@ -115,21 +110,14 @@ class DepthProConfig:
             )
         depth = self.patch_encoder.depth
         _require(
-            len(self.hook_block_ids) == 2
-            and all(0 <= i < depth for i in self.hook_block_ids)
+            all(0 <= i < depth for i in self.hook_block_ids)
             and self.hook_block_ids[0] < self.hook_block_ids[1],
             "hook_block_ids",
             self.hook_block_ids,
             f"two increasing block indices in [0, {depth})",
         )
         _require(
-            len(self.encoder_feature_dims) == 4 and all(d > 0 for d in self.encoder_feature_dims),
-            "encoder_feature_dims",
-            self.encoder_feature_dims,
-            "four positive integers",
-        )
-        _require(
-            self.decoder_features > 0 and self.decoder_features % 8 == 0,
+            self.decoder_features % 8 == 0,
             "decoder_features",
             self.decoder_features,
             "a positive multiple of 8 (the FOV head halves it three times)",
@@ -162,22 +150,12 @@ class DepthProConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DepthProConfig:
-        """Build from `to_dict` output; unknown keys are rejected.
+        """Build from `to_dict` output (or a checkpoint's JSON).
 
         Raises:
-            ValueError: on unknown keys or invalid values.
+            ValueError: on unknown keys, wrong types or invalid values, naming the key path.
         """
-        _reject_unknown_keys(cls, data)
-        kwargs = dict(data)
-        vit_fields = {f.name for f in dataclasses.fields(ViTConfig)}
-        for name in ("patch_encoder", "image_encoder", "fov_encoder"):
-            value = kwargs.get(name)
-            if isinstance(value, dict):
-                extra = sorted(set(value) - vit_fields)
-                if extra:
-                    raise ValueError(f"unknown ViTConfig keys {extra} in {name!r}")
-                kwargs[name] = ViTConfig(**value)
-        return cls(**kwargs)
+        return parse_config(cls, data, "model config")
 
     @classmethod
     def from_reference_json(cls, data: dict[str, Any]) -> DepthProConfig:
@@ -221,12 +199,13 @@ class DepthProConfig:
         return cls.from_dict(data)
 
 
-CONV_NORMS = ("batch", "group")
+ConvNorm = Literal["batch", "group"]
+CONV_NORMS: tuple[str, ...] = typing.get_args(ConvNorm)
 # ConvDepthPro's deepest map comes from the 1/4 pyramid level at stride 32: S/128 must be whole.
 CONV_RESOLUTION_MULTIPLE = 128
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class ConvDepthConfig:
     """The convolutional hybrid `ConvDepthPro`: one CNN shared by a three-level image pyramid.
 
@@ -242,37 +221,26 @@ class ConvDepthConfig:
 
     architecture: ClassVar[str] = "conv_depth_pro"
 
-    backbone: str = "resnet18"
-    resolution: int = 384
-    decoder_features: int = 64
-    norm: str = "group"
+    backbone: Annotated[str, Field(min_length=1)] = "resnet18"
+    resolution: PositiveInt = 384
+    decoder_features: PositiveInt = 64
+    norm: ConvNorm = "group"
     use_fov_head: bool = True
 
     def __post_init__(self) -> None:
         _require(
-            isinstance(self.backbone, str) and bool(self.backbone),
-            "backbone",
-            self.backbone,
-            "a timm model name",
-        )
-        _require(
-            isinstance(self.resolution, int)
-            and self.resolution > 0
-            and self.resolution % CONV_RESOLUTION_MULTIPLE == 0,
+            self.resolution % CONV_RESOLUTION_MULTIPLE == 0,
             "resolution",
             self.resolution,
             f"a positive multiple of {CONV_RESOLUTION_MULTIPLE} (the 1/4 pyramid level is "
             "downsampled 32x)",
         )
         _require(
-            isinstance(self.decoder_features, int)
-            and self.decoder_features > 0
-            and self.decoder_features % 8 == 0,
+            self.decoder_features % 8 == 0,
             "decoder_features",
             self.decoder_features,
             "a positive multiple of 8 (GroupNorm groups, the heads halve it twice)",
         )
-        _require(self.norm in CONV_NORMS, "norm", self.norm, " or ".join(map(repr, CONV_NORMS)))
 
     @property
     def network_resolution(self) -> int:
@@ -285,13 +253,12 @@ class ConvDepthConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConvDepthConfig:
-        """Build from `to_dict` output; unknown keys are rejected.
+        """Build from `to_dict` output (or a checkpoint's JSON).
 
         Raises:
-            ValueError: on unknown keys or invalid values.
+            ValueError: on unknown keys, wrong types or invalid values, naming the key path.
         """
-        _reject_unknown_keys(cls, data)
-        return cls(**data)
+        return parse_config(cls, data, "model config")
 
 
 NetworkConfig = DepthProConfig | ConvDepthConfig

@@ -20,7 +20,8 @@ from pathlib import Path
 from sharp_depth_ros.atomic import atomic_write_text
 from sharp_depth_ros.data.renderer import RenderConfig, render_sample
 from sharp_depth_ros.data.sample import SyntheticSample
-from sharp_depth_ros.data.scene_sampler import SceneConfig, sample_scene, sample_seed
+from sharp_depth_ros.data.scene_families import sample_scene
+from sharp_depth_ros.data.scene_sampler import SceneConfig, sample_seed
 from sharp_depth_ros.data.shards import FORMAT_VERSION, MANIFEST_NAME, shard_path, write_shard
 
 RenderFn = Callable[[int], SyntheticSample]

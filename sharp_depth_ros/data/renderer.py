@@ -237,7 +237,7 @@ def render_sample(spec: SceneSpec, config: RenderConfig, seed: int) -> Synthetic
     """Render one scene into a sample with exact ground truth.
 
     Args:
-        spec: the scene (see `scene_sampler.sample_scene`).
+        spec: the scene (see `scene_families.sample_scene`).
         config: sampling settings.
         seed: seeds Mitsuba's sampler; equal inputs give bit-identical samples.
 

@@ -373,28 +373,6 @@ def sky_lighting(rng: np.random.Generator, indoor: bool) -> Lighting:
     )
 
 
-def sample_scene(seed: int, config: SceneConfig) -> SceneSpec:
-    """Draw one scene of the configured family (see `SceneConfig.family`).
-
-    Args:
-        seed: the sample seed (see `sample_seed`); equal seeds give equal scenes.
-        config: the scene distribution.
-
-    Returns:
-        The scene with its camera, objects, lighting and a JSON-friendly `params` record.
-    """
-    family = config.family
-    if family == "mix":
-        # A separate stream: the scene itself is drawn from `seed` exactly as in its family.
-        pick = np.random.default_rng([seed, 0x726F626F]).uniform()
-        family = "robot" if pick < config.robot_fraction else "clutter"
-    if family == "robot":
-        from sharp_depth_ros.data.robot_scenes import sample_robot_scene
-
-        return sample_robot_scene(seed, config)
-    return sample_clutter_scene(seed, config)
-
-
 def sample_clutter_scene(seed: int, config: SceneConfig) -> SceneSpec:
     """Draw one random-clutter scene.
 

@@ -1,40 +1,40 @@
-"""Frozen training configs and their strict YAML/dict parsing.
+"""The training recipe as frozen, strictly typed configs (pydantic dataclasses).
 
-`TrainConfig.from_dict` builds the whole tree and rejects unknown keys, naming where they are,
-so a typo in a YAML recipe fails at start-up instead of silently using a default.
+`TrainConfig.from_yaml` / `from_dict` build the whole tree before any work and refuse unknown
+keys, wrong types (`batch_size: four`, `augment: 'no'`) and out-of-range values, naming the full
+key path, so a typo in a recipe fails at start-up instead of crashing later or using a default.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic.dataclasses import dataclass
 
 from sharp_depth_ros.training.curriculum import (
-    DATASET_KINDS,
     CurriculumConfig,
+    DatasetKind,
     LossTerm,
     StageConfig,
 )
 from sharp_depth_ros.training.schedule import ScheduleConfig
+from sharp_depth_ros.typed_config import STRICT, parse_config, read_yaml
 
-DATASET_SOURCES = ("analytic", "folder", "synthetic")
-PRECISIONS = ("fp32", "bf16", "fp16")
-
-
-def _require(condition: bool, name: str, value: Any, allowed: str) -> None:
-    if not condition:
-        raise ValueError(f"{name}={value!r} is invalid; expected {allowed}")
-
-
-CONV_INITS = ("fan_in", "torch")
+DatasetSource = Literal["analytic", "folder", "synthetic"]
+DATASET_SOURCES: tuple[str, ...] = typing.get_args(DatasetSource)
+Precision = Literal["fp32", "bf16", "fp16"]
+PRECISIONS: tuple[str, ...] = typing.get_args(Precision)
+ConvInit = Literal["fan_in", "torch"]
+CONV_INITS: tuple[str, ...] = typing.get_args(ConvInit)
+AdamBeta = Annotated[float, Field(ge=0.0, lt=1.0)]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class ModelConfig:
     """Which network to train: a preset, optionally initialised from a checkpoint.
 
@@ -65,39 +65,13 @@ class ModelConfig:
 
     preset: str = "sharp-small"
     checkpoint: str = ""
-    init_inverse_depth: float = 0.3
-    init_fov_deg: float = 60.0
-    init_layer_scale: float = 0.0
-    conv_init: str = "fan_in"
-
-    def __post_init__(self) -> None:
-        _require(
-            self.conv_init in CONV_INITS,
-            "model.conv_init",
-            self.conv_init,
-            " or ".join(repr(name) for name in CONV_INITS),
-        )
-        _require(
-            self.init_inverse_depth > 0,
-            "model.init_inverse_depth",
-            self.init_inverse_depth,
-            "a number > 0",
-        )
-        _require(
-            0 < self.init_fov_deg < 180,
-            "model.init_fov_deg",
-            self.init_fov_deg,
-            "a number in (0, 180)",
-        )
-        _require(
-            math.isfinite(self.init_layer_scale) and self.init_layer_scale >= 0,
-            "model.init_layer_scale",
-            self.init_layer_scale,
-            "a number >= 0 (0 = the preset's initialisation)",
-        )
+    init_inverse_depth: PositiveFloat = 0.3
+    init_fov_deg: Annotated[float, Field(gt=0.0, lt=180.0)] = 60.0
+    init_layer_scale: NonNegativeFloat = 0.0
+    conv_init: ConvInit = "fan_in"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class DatasetConfig:
     """One training or validation data set.
 
@@ -112,43 +86,22 @@ class DatasetConfig:
         augment: apply the data set's training augmentations (never for validation).
     """
 
-    name: str
-    kind: str
-    source: str
+    name: Annotated[str, Field(min_length=1)]
+    kind: DatasetKind
+    source: DatasetSource
     path: str = ""
-    weight: float = 1.0
-    size: int = 0
+    weight: PositiveFloat = 1.0
+    size: NonNegativeInt = 0
     augment: bool = True
 
     def __post_init__(self) -> None:
-        _require(
-            self.kind in DATASET_KINDS,
-            f"dataset {self.name!r} kind",
-            self.kind,
-            f"one of {DATASET_KINDS}",
-        )
-        _require(
-            self.source in DATASET_SOURCES,
-            f"dataset {self.name!r} source",
-            self.source,
-            f"one of {DATASET_SOURCES}",
-        )
-        _require(
-            self.source == "analytic" or bool(self.path),
-            f"dataset {self.name!r} path",
-            self.path,
-            "a folder for sources other than 'analytic'",
-        )
-        _require(
-            math.isfinite(self.weight) and self.weight > 0,
-            f"dataset {self.name!r} weight",
-            self.weight,
-            "a finite number > 0",
-        )
-        _require(self.size >= 0, f"dataset {self.name!r} size", self.size, "an integer >= 0")
+        if self.source != "analytic" and not self.path:
+            raise ValueError(
+                f"dataset {self.name!r}: `path` is required for source {self.source!r}"
+            )
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class DataConfig:
     """Training data and batching.
 
@@ -159,18 +112,19 @@ class DataConfig:
     """
 
     datasets: tuple[DatasetConfig, ...]
-    batch_size: int = 8
-    num_workers: int = 0
+    batch_size: PositiveInt = 8
+    num_workers: NonNegativeInt = 0
 
     def __post_init__(self) -> None:
-        _require(len(self.datasets) > 0, "data.datasets", self.datasets, "at least one data set")
+        # Not Field(min_length=1): pydantic would also report an invalid entry as "too short".
+        if not self.datasets:
+            raise ValueError("`datasets` is empty; expected at least one data set")
         names = [d.name for d in self.datasets]
-        _require(len(set(names)) == len(names), "data.datasets names", names, "unique names")
-        _require(self.batch_size >= 1, "data.batch_size", self.batch_size, "an integer >= 1")
-        _require(self.num_workers >= 0, "data.num_workers", self.num_workers, "an integer >= 0")
+        if len(set(names)) != len(names):
+            raise ValueError(f"data set names {names} are invalid; expected unique names")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class OptimConfig:
     """Adam and its safeguards (Tab. 16).
 
@@ -182,27 +136,14 @@ class OptimConfig:
         precision: "fp32", "bf16" (autocast) or "fp16" (autocast + GradScaler; CUDA only).
     """
 
-    grad_clip_norm: float = 0.2  # Tab. 16
-    weight_decay: float = 0.0  # Tab. 16
-    betas: tuple[float, float] = (0.9, 0.999)  # Adam defaults; not given in the paper
+    grad_clip_norm: NonNegativeFloat = 0.2  # Tab. 16
+    weight_decay: NonNegativeFloat = 0.0  # Tab. 16
+    betas: tuple[AdamBeta, AdamBeta] = (0.9, 0.999)  # Adam defaults; not given in the paper
     freeze_layernorm: bool = False  # Tab. 16 freezes *pretrained* LayerNorms; ours start random
-    precision: str = "fp32"
-
-    def __post_init__(self) -> None:
-        _require(self.grad_clip_norm >= 0, "optim.grad_clip_norm", self.grad_clip_norm, ">= 0")
-        _require(self.weight_decay >= 0, "optim.weight_decay", self.weight_decay, ">= 0")
-        _require(
-            len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas),
-            "optim.betas",
-            self.betas,
-            "two numbers in [0, 1)",
-        )
-        _require(
-            self.precision in PRECISIONS, "optim.precision", self.precision, f"one of {PRECISIONS}"
-        )
+    precision: Precision = "fp32"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class ValidationConfig:
     """Held-out evaluation during training.
 
@@ -213,15 +154,11 @@ class ValidationConfig:
     """
 
     datasets: tuple[DatasetConfig, ...] = ()
-    every_steps: int = 0
-    max_images: int = 64
-
-    def __post_init__(self) -> None:
-        _require(self.every_steps >= 0, "validation.every_steps", self.every_steps, ">= 0")
-        _require(self.max_images >= 0, "validation.max_images", self.max_images, ">= 0")
+    every_steps: NonNegativeInt = 0
+    max_images: NonNegativeInt = 64
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class TrainConfig:
     """A whole training recipe (one YAML file under config/train/).
 
@@ -241,29 +178,19 @@ class TrainConfig:
     curriculum: CurriculumConfig
     optim: OptimConfig = field(default_factory=OptimConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
-    seed: int = 0
-    checkpoint_every_steps: int = 500
-    log_every_steps: int = 10
+    seed: NonNegativeInt = 0
+    checkpoint_every_steps: PositiveInt = 500
+    log_every_steps: PositiveInt = 10
 
     def __post_init__(self) -> None:
-        _require(
-            self.checkpoint_every_steps >= 1,
-            "checkpoint_every_steps",
-            self.checkpoint_every_steps,
-            "an integer >= 1",
-        )
-        _require(
-            self.log_every_steps >= 1, "log_every_steps", self.log_every_steps, "an integer >= 1"
-        )
         names = {d.name for d in self.data.datasets}
         for stage in self.curriculum.stages:
             unknown = sorted(set(stage.datasets) - names)
-            _require(
-                not unknown,
-                f"stage {stage.name!r} datasets",
-                stage.datasets,
-                f"names from data.datasets {sorted(names)}",
-            )
+            if unknown:
+                raise ValueError(
+                    f"stage {stage.name!r} draws from unknown data sets {unknown}; "
+                    f"expected names from data.datasets {sorted(names)}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form (the inverse of `from_dict`)."""
@@ -271,84 +198,36 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """Build from nested dicts (parsed YAML); unknown keys raise ValueError naming them."""
-        return _build(cls, data, "config")
+        """Build from nested dicts (parsed YAML or `to_dict`).
+
+        Raises:
+            ValueError: one line naming every unknown key, wrong type or invalid value by its
+                full path (`config.curriculum.stages[0].steps`).
+        """
+        return parse_config(cls, data, "config")
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> TrainConfig:
-        """Read a YAML recipe.
+        """Read a YAML recipe (YAML 1.2 numbers: `1e-4` is a float).
 
         Raises:
             FileNotFoundError: the file does not exist.
-            ValueError: invalid YAML, unknown keys or invalid values.
+            ValueError: invalid YAML, unknown keys, wrong types or invalid values.
         """
-        import yaml
-
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"training config {path} not found")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a YAML mapping at the top level")
         try:
             return cls.from_dict(data)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{path}: {error}") from error
-
-
-def _stage_losses(value: Any, where: str) -> tuple[tuple[str, tuple[LossTerm, ...]], ...]:
-    """YAML `losses: {kind: [mae, {name: mse, weight: 0.5}]}` -> (kind, terms) pairs."""
-    if isinstance(value, dict):
-        value = list(value.items())
-    pairs = []
-    for kind, terms in value:
-        built = tuple(
-            LossTerm(name=t) if isinstance(t, str) else _build(LossTerm, t, f"{where}.{kind}")
-            for t in terms
-        )
-        pairs.append((kind, built))
-    return tuple(pairs)
-
-
-def _convert(hint: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, where)
-    if origin in (typing.Union, types.UnionType):
-        return value
-    if origin is tuple:
-        args = typing.get_args(hint)
-        if not isinstance(value, list | tuple):
-            raise ValueError(f"{where}={value!r} is invalid; expected a list")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
-        return tuple(value)
-    return value
-
-
-def _build(cls: type, data: Any, where: str) -> Any:
-    if isinstance(data, cls):
-        return data
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}={data!r} is invalid; expected a mapping")
-    hints = typing.get_type_hints(cls)
-    known = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {unknown}; allowed keys are {known}")
-    kwargs = {}
-    for key, value in data.items():
-        if cls is StageConfig and key == "losses":
-            kwargs[key] = _stage_losses(value, f"{where}.losses")
-        else:
-            kwargs[key] = _convert(hints[key], value, f"{where}.{key}")
-    try:
-        return cls(**kwargs)
-    except TypeError as error:  # missing required fields
-        raise ValueError(f"{where}: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
 
 
 __all__ = [
+    "CONV_INITS",
     "DATASET_SOURCES",
     "PRECISIONS",
     "CurriculumConfig",

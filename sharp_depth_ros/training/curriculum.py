@@ -7,37 +7,40 @@ trains the focal-length head on the frozen depth network.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+import typing
+from dataclasses import field
+from typing import Annotated, Any, Literal
 
 import torch
+from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
+from pydantic.dataclasses import dataclass
 
 from sharp_depth_ros.losses import LOSSES
 from sharp_depth_ros.training.schedule import ScheduleConfig
+from sharp_depth_ros.typed_config import STRICT
 
 # Data-set kinds (§3.2): metric or not (known absolute scale), synthetic or real (exact or noisy
 # ground truth). The kind decides the stage-1 loss.
-DATASET_KINDS = ("metric_synthetic", "metric_real", "nonmetric_synthetic", "nonmetric_real")
-TRAINABLE_PARTS = ("depth", "fov")
+DatasetKind = Literal["metric_synthetic", "metric_real", "nonmetric_synthetic", "nonmetric_real"]
+DATASET_KINDS: tuple[str, ...] = typing.get_args(DatasetKind)
+TrainablePart = Literal["depth", "fov"]
+TRAINABLE_PARTS: tuple[str, ...] = typing.get_args(TrainablePart)
 FOV_LOSS = "fov_l2"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class LossTerm:
     """One weighted loss of a stage; `name` is a key of `sharp_depth_ros.losses.LOSSES`."""
 
     name: str
-    weight: float = 1.0  # the paper gives no term weights; equal weights
+    weight: NonNegativeFloat = 1.0  # the paper gives no term weights; equal weights
 
-    def __post_init__(self) -> None:
-        if self.name not in LOSSES:
-            raise ValueError(
-                f"loss name={self.name!r} is invalid; expected one of {sorted(LOSSES)}"
-            )
-        if not (math.isfinite(self.weight) and self.weight >= 0):
-            raise ValueError(
-                f"loss weight={self.weight!r} is invalid; expected a finite number >= 0"
-            )
+    @field_validator("name")
+    @classmethod
+    def _known_loss(cls, name: str) -> str:
+        if name not in LOSSES:
+            raise ValueError(f"unknown loss name {name!r}; expected one of {sorted(LOSSES)}")
+        return name
 
 
 def _terms(*names: str) -> tuple[LossTerm, ...]:
@@ -61,7 +64,7 @@ OBJECTIVES: dict[str, dict[str, tuple[LossTerm, ...]]] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class StageConfig:
     """One stage: its length, objective, learning rates and what it trains.
 
@@ -69,7 +72,8 @@ class StageConfig:
         name: label used in logs and file names (`model-<name>.safetensors`).
         steps: number of optimizer steps.
         objective: a key of `OBJECTIVES`, or "custom" to use `losses`.
-        losses: for "custom": (kind, terms) pairs.
+        losses: for "custom": (kind, terms) pairs; YAML may write them as a mapping
+            `{kind: [name, {name: ..., weight: ...}]}`.
         trains: "depth" (encoders, decoder, head) or "fov" (the focal head; depth frozen).
         lr_encoder: Adam rate of the ViT encoders.
         lr_decoder: Adam rate of everything else that trains.
@@ -77,48 +81,44 @@ class StageConfig:
         datasets: names of the data sets to draw from; empty = all whose kind the objective lists.
     """
 
-    name: str
-    steps: int
+    name: Annotated[str, Field(min_length=1)]
+    steps: PositiveInt
     objective: str = "stage1"
-    losses: tuple[tuple[str, tuple[LossTerm, ...]], ...] = ()
-    trains: str = "depth"
-    lr_encoder: float = 1.28e-5  # Tab. 16
-    lr_decoder: float = 1.28e-4  # Tab. 16
+    losses: tuple[tuple[DatasetKind, tuple[LossTerm, ...]], ...] = ()
+    trains: TrainablePart = "depth"
+    lr_encoder: NonNegativeFloat = 1.28e-5  # Tab. 16
+    lr_decoder: NonNegativeFloat = 1.28e-4  # Tab. 16
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     datasets: tuple[str, ...] = ()
 
+    @field_validator("objective")
+    @classmethod
+    def _known_objective(cls, objective: str) -> str:
+        if objective != "custom" and objective not in OBJECTIVES:
+            raise ValueError(
+                f"unknown objective {objective!r}; expected one of {[*OBJECTIVES, 'custom']}"
+            )
+        return objective
+
+    @field_validator("losses", mode="before")
+    @classmethod
+    def _losses_from_mapping(cls, value: Any) -> Any:
+        """YAML's `{kind: [mae, {name: mse, weight: 0.5}]}` -> ((kind, (terms...)), ...)."""
+        if isinstance(value, dict):
+            value = tuple(value.items())
+        if not isinstance(value, list | tuple):
+            return value
+        return tuple(_named_terms(pair) for pair in value)
+
     def __post_init__(self) -> None:
-        if self.steps < 1:
-            raise ValueError(f"stage {self.name!r}: steps={self.steps!r} is invalid; expected >= 1")
-        if self.objective != "custom" and self.objective not in OBJECTIVES:
-            raise ValueError(
-                f"stage {self.name!r}: objective={self.objective!r} is invalid; expected one of "
-                f"{[*OBJECTIVES, 'custom']}"
-            )
         if (self.objective == "custom") != bool(self.losses):
-            raise ValueError(
-                f"stage {self.name!r}: give `losses` exactly when objective is 'custom'"
-            )
-        for kind, _ in self.losses:
-            if kind not in DATASET_KINDS:
-                raise ValueError(
-                    f"stage {self.name!r}: loss kind={kind!r} is invalid; expected {DATASET_KINDS}"
-                )
-        if self.trains not in TRAINABLE_PARTS:
-            raise ValueError(
-                f"stage {self.name!r}: trains={self.trains!r} is invalid; "
-                f"expected one of {TRAINABLE_PARTS}"
-            )
-        for name in ("lr_encoder", "lr_decoder"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"stage {self.name!r}: {name}={value!r} is invalid; expected >= 0")
+            raise ValueError("give `losses` exactly when objective is 'custom'")
         uses_fov = any(
             t.name == FOV_LOSS for terms in self.losses_by_kind().values() for t in terms
         )
         if uses_fov != (self.trains == "fov"):
             raise ValueError(
-                f"stage {self.name!r}: trains={self.trains!r} but the fov_l2 loss is "
+                f"trains={self.trains!r} but the fov_l2 loss is "
                 f"{'used' if uses_fov else 'not used'}; the FOV stage trains 'fov' with fov_l2 only"
             )
 
@@ -129,18 +129,28 @@ class StageConfig:
         return OBJECTIVES[self.objective]
 
 
-@dataclass(frozen=True, kw_only=True)
+def _named_terms(pair: Any) -> Any:
+    """(kind, [name or {name, weight}, ...]) -> (kind, ({name: ...}, ...)); others as given."""
+    sequence = list | tuple
+    if not (isinstance(pair, sequence) and len(pair) == 2 and isinstance(pair[1], sequence)):
+        return pair
+    kind, terms = pair
+    return (kind, tuple({"name": term} if isinstance(term, str) else term for term in terms))
+
+
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class CurriculumConfig:
     """Stages run in order; the global step runs through them without restarting."""
 
     stages: tuple[StageConfig, ...]
 
     def __post_init__(self) -> None:
+        # Not Field(min_length=1): pydantic would also report an invalid stage as "too short".
         if not self.stages:
-            raise ValueError("stages=() is invalid; expected at least one stage")
+            raise ValueError("`stages` is empty; expected at least one stage")
         names = [stage.name for stage in self.stages]
         if len(set(names)) != len(names):
-            raise ValueError(f"stage names={names!r} are invalid; expected unique names")
+            raise ValueError(f"stage names {names!r} are invalid; expected unique names")
 
     @property
     def total_steps(self) -> int:

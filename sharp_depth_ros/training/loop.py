@@ -21,15 +21,10 @@ import torch
 from sharp_depth_ros.training import distributed
 from sharp_depth_ros.training.config import TrainConfig
 from sharp_depth_ros.training.curriculum import StageConfig, stage_loss
+from sharp_depth_ros.training.data_order import MixedDataset, MixedOrder, ShardedBatchSampler
+from sharp_depth_ros.training.data_sources import build_dataset
 from sharp_depth_ros.training.logs import CsvLog
-from sharp_depth_ros.training.parts import (
-    build_model,
-    parameter_groups,
-    set_trainable,
-    trained_module,
-)
-from sharp_depth_ros.training.samples import build_dataset
-from sharp_depth_ros.training.sampling import MixedDataset, MixedOrder, ShardedBatchSampler
+from sharp_depth_ros.training.model_init import build_model
 from sharp_depth_ros.training.schedule import lr_factor
 from sharp_depth_ros.training.state import (
     CHECKPOINT_NAME,
@@ -39,6 +34,7 @@ from sharp_depth_ros.training.state import (
     set_rng_state,
     step_seed,
 )
+from sharp_depth_ros.training.trainable import parameter_groups, set_trainable, trained_module
 from sharp_depth_ros.training.validation import VALIDATION_COLUMNS, stage_score, validate
 
 LOGGER = logging.getLogger(__name__)

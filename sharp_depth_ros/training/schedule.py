@@ -6,11 +6,17 @@ learning rate the uninterrupted run had, with nothing to save.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field, PositiveFloat
+from pydantic.dataclasses import dataclass
+
+from sharp_depth_ros.typed_config import STRICT
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=STRICT)
 class ScheduleConfig:
     """Fractions of a stage's steps spent in each phase.
 
@@ -20,22 +26,16 @@ class ScheduleConfig:
         decay_factor: multiplier of the base rate for the remaining steps.
     """
 
-    warmup_fraction: float = 0.01  # Tab. 16: 1 % warm-up
-    constant_fraction: float = 0.80  # Tab. 16: 80 % constant
-    decay_factor: float = 0.1  # Tab. 16: the last 19 % at x0.1
+    warmup_fraction: Fraction = 0.01  # Tab. 16: 1 % warm-up
+    constant_fraction: Fraction = 0.80  # Tab. 16: 80 % constant
+    decay_factor: Annotated[PositiveFloat, Field(le=1.0)] = 0.1  # Tab. 16: the last 19 % at x0.1
 
     def __post_init__(self) -> None:
-        for name in ("warmup_fraction", "constant_fraction"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0 or math.isnan(value):
-                raise ValueError(f"{name}={value!r} is invalid; expected a number in [0, 1]")
         total = self.warmup_fraction + self.constant_fraction
         if total > 1.0 + 1e-9:
             raise ValueError(
                 f"warmup_fraction + constant_fraction = {total!r} is invalid; expected <= 1"
             )
-        if not 0.0 < self.decay_factor <= 1.0:
-            raise ValueError(f"decay_factor={self.decay_factor!r} is invalid; expected (0, 1]")
 
 
 def phase_boundaries(total_steps: int, config: ScheduleConfig) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 A checkpoint holds everything a run needs to continue exactly: model and optimizer (and
 GradScaler) state, the next global step, the best validation scores and the RNG states. The data
-order needs no state of its own: it is a pure function of (seed, step) (`sampling.py`). Files are
+order needs no state of its own: it is a pure function of (seed, step) (`data_order.py`). Files are
 written to a temporary name and renamed (`os.replace`), so a kill during the write leaves the
 previous checkpoint intact and a run never loses more than one checkpoint interval.
 """

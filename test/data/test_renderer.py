@@ -89,7 +89,8 @@ def test_rgb_is_antialiased_but_depth_is_not():
 
 
 def test_same_seed_renders_identical_sample_and_other_seed_differs(tilted_camera):
-    from sharp_depth_ros.data.scene_sampler import SceneConfig, sample_scene
+    from sharp_depth_ros.data.scene_families import sample_scene
+    from sharp_depth_ros.data.scene_sampler import SceneConfig
 
     config = SceneConfig(width=24, height=16)
     first = render_sample(sample_scene(11, config), FAST, seed=11)
@@ -108,7 +109,8 @@ def test_render_config_rejects_bad_spp():
 
 def test_denoising_brings_a_low_spp_room_closer_to_a_converged_render():
     pytest.importorskip("pyoidn")
-    from sharp_depth_ros.data.scene_sampler import SceneConfig, sample_scene
+    from sharp_depth_ros.data.scene_families import sample_scene
+    from sharp_depth_ros.data.scene_sampler import SceneConfig
 
     config = SceneConfig(width=64, height=48)
     seed = next(s for s in range(50) if sample_scene(s, config).params["scene"] == "indoor")

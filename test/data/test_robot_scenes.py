@@ -10,11 +10,11 @@ from sharp_depth_ros.data.robot_scenes import (
     LIGHT_AREA_M2,
     sample_robot_scene,
 )
+from sharp_depth_ros.data.scene_families import sample_scene
 from sharp_depth_ros.data.scene_sampler import (
     MATERIAL_SLOTS,
     SceneConfig,
     sample_clutter_scene,
-    sample_scene,
 )
 
 from .conftest import pixel_rays

@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sharp_depth_ros.data.scene_families import sample_scene
 from sharp_depth_ros.data.scene_sampler import (
     SOLID_KINDS,
     THIN_KINDS,
     SceneConfig,
-    sample_scene,
     sample_seed,
 )
 

@@ -13,7 +13,7 @@ from sharp_depth_ros.config import ConvDepthConfig, network_config_from_dict
 from sharp_depth_ros.losses import log_mae_loss
 from sharp_depth_ros.model import ConvDepthPro, build_network, create_model, get_preset
 from sharp_depth_ros.model.conv_depth_pro import PyramidBatchNorm2d
-from sharp_depth_ros.training.samples import AnalyticDataset
+from sharp_depth_ros.training.analytic_scenes import AnalyticDataset
 
 
 @pytest.fixture(scope="module")
@@ -115,12 +115,14 @@ def test_config_round_trips_and_refuses_bad_values():
     config = get_preset("test-tiny-conv")
     assert ConvDepthConfig.from_dict(config.to_dict()) == config
     assert network_config_from_dict(config.to_dict(), "conv_depth_pro") == config
-    with pytest.raises(ValueError, match=r"unknown ConvDepthConfig keys \['depth'\]"):
+    with pytest.raises(ValueError, match=r"^model config\.depth: unknown key \(allowed"):
         ConvDepthConfig.from_dict({**config.to_dict(), "depth": 3})
+    with pytest.raises(ValueError, match=r"^model config\.resolution='384' is invalid: .*integer"):
+        ConvDepthConfig.from_dict({**config.to_dict(), "resolution": "384"})
     with pytest.raises(ValueError, match="resolution=200"):
         ConvDepthConfig(resolution=200)
-    with pytest.raises(ValueError, match="norm='layer'"):
-        ConvDepthConfig(norm="layer")
+    with pytest.raises(ValueError, match=r"model config\.norm='layer' is invalid: .*'batch'"):
+        ConvDepthConfig.from_dict({**config.to_dict(), "norm": "layer"})
     with pytest.raises(ValueError, match="architecture='unet'"):
         network_config_from_dict(config.to_dict(), "unet")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -26,13 +28,112 @@ def test_from_dict_builds_nested_frozen_configs_with_defaults():
     assert isinstance(config.data.datasets, tuple)
 
 
-def test_unknown_keys_are_rejected_with_their_location():
+def test_unknown_keys_are_rejected_with_their_location_and_the_allowed_keys():
     data = minimal()
     data["curriculum"]["stages"][0]["lr"] = 1e-3
-    with pytest.raises(ValueError, match=r"curriculum\.stages\[0\]: unknown keys \['lr'\]"):
+    with pytest.raises(ValueError) as error:
         TrainConfig.from_dict(data)
-    with pytest.raises(ValueError, match="unknown keys"):
+    message = str(error.value)
+    assert message.startswith("config.curriculum.stages[0].lr: unknown key (allowed keys: name,")
+    assert "lr_encoder" in message and "\n" not in message
+    with pytest.raises(ValueError, match=r"^config\.epochs: unknown key"):
         TrainConfig.from_dict({**minimal(), "epochs": 3})
+
+
+def set_key(data: dict, path: tuple, value) -> dict:
+    """Set `value` at a path of keys and list indices (missing mappings are created)."""
+    target = data
+    for key in path[:-1]:
+        target = target[key] if isinstance(key, int) else target.setdefault(key, {})
+    target[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "shown"),
+    [
+        (("data", "batch_size"), "four", "config.data.batch_size='four'"),
+        (("data", "batch_size"), 2.5, "config.data.batch_size=2.5"),
+        (("data", "batch_size"), True, "config.data.batch_size=True"),
+        (("curriculum", "stages", 0, "steps"), "many", "config.curriculum.stages[0].steps='many'"),
+        (("optim", "grad_clip_norm"), "0.2x", "config.optim.grad_clip_norm='0.2x'"),
+        (("optim", "grad_clip_norm"), "0.2", "config.optim.grad_clip_norm='0.2'"),
+        (("data", "datasets", 0, "augment"), "no", "config.data.datasets[0].augment='no'"),
+        (("data", "datasets", 0, "augment"), 1, "config.data.datasets[0].augment=1"),
+        (("seed",), "zero", "config.seed='zero'"),
+        (("optim", "betas"), "0.9, 0.99", "config.optim.betas='0.9, 0.99'"),
+        (("model", "preset"), 7, "config.model.preset=7"),
+    ],
+)
+def test_wrong_types_are_refused_naming_the_key_path_value_and_expected_type(path, value, shown):
+    with pytest.raises(ValueError) as error:
+        TrainConfig.from_dict(set_key(minimal(), path, value))
+    message = str(error.value)
+    assert message.startswith(shown + " is invalid: ")
+    assert any(word in message for word in ("integer", "number", "boolean", "string", "array"))
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "key"),
+    [
+        (("data", "batch_size"), 0, "config.data.batch_size"),
+        (("curriculum", "stages", 0, "steps"), -3, "config.curriculum.stages[0].steps"),
+        (("optim", "grad_clip_norm"), -0.1, "config.optim.grad_clip_norm"),
+        (("optim", "betas"), [0.9, 1.0], "config.optim.betas[1]"),
+        (("optim", "betas"), [0.9], "config.optim.betas[1]: missing"),
+        (("model", "init_fov_deg"), 180.0, "config.model.init_fov_deg"),
+        (("curriculum", "stages", 0, "schedule", "decay_factor"), 0.0, "decay_factor"),
+        (("curriculum", "stages", 0, "lr_decoder"), float("nan"), "stages[0].lr_decoder"),
+    ],
+)
+def test_out_of_range_values_are_refused_naming_the_key(path, value, key):
+    with pytest.raises(ValueError, match=re.escape(key)):
+        TrainConfig.from_dict(set_key(minimal(), path, value))
+
+
+def test_unquoted_yaml_no_reads_as_false_never_true(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "data: {datasets: [{name: a, kind: metric_synthetic, source: analytic, augment: no}]}\n"
+        "curriculum: {stages: [{name: s1, steps: 10}]}\n"
+    )
+    assert TrainConfig.from_yaml(recipe).data.datasets[0].augment is False
+    recipe.write_text(recipe.read_text().replace("augment: no", "augment: 'no'"))
+    with pytest.raises(ValueError, match=r"datasets\[0\]\.augment='no' is invalid"):
+        TrainConfig.from_yaml(recipe)
+
+
+def test_exponent_without_a_dot_is_a_number_in_yaml_recipes(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "data: {datasets: [{name: a, kind: metric_synthetic, source: analytic}]}\n"
+        "curriculum: {stages: [{name: s1, steps: 10, lr_encoder: 1e-4, lr_decoder: 3E-3}]}\n"
+        "optim: {grad_clip_norm: 2e0}\n"
+    )
+    config = TrainConfig.from_yaml(recipe)
+    assert config.curriculum.stages[0].lr_encoder == 1e-4
+    assert config.curriculum.stages[0].lr_decoder == 3e-3
+    assert config.optim.grad_clip_norm == 2.0
+
+
+def test_yaml_errors_name_the_file_and_the_key(tmp_path):
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text(
+        "data: {datasets: [{name: a, kind: metric_synthetic, source: analytic}],\n"
+        "       batch_size: four}\n"
+        "curriculum: {stages: [{name: s1, steps: 10}]}\n"
+    )
+    with pytest.raises(ValueError, match=r"bad\.yaml: config\.data\.batch_size='four'"):
+        TrainConfig.from_yaml(recipe)
+
+
+def test_configs_are_frozen_and_revalidated_on_replace():
+    config = TrainConfig.from_dict(minimal())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.seed = 3  # type: ignore[misc]
+    with pytest.raises(ValueError, match="batch_size"):
+        dataclasses.replace(config.data, batch_size="8")
 
 
 def test_custom_losses_parse_from_names_and_weighted_entries():

@@ -56,7 +56,7 @@ def test_stage_at_maps_global_steps_to_stages():
 def test_unknown_loss_or_kind_is_rejected():
     with pytest.raises(ValueError, match="loss name"):
         LossTerm(name="l1")
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(ValueError, match="losses"):  # "metric" is not a data-set kind
         StageConfig(name="c", steps=1, objective="custom", losses=(("metric", ()),))
 
 

@@ -14,7 +14,7 @@ import yaml
 from sharp_depth_ros.checkpoints import load_checkpoint
 from sharp_depth_ros.training import TrainConfig, train
 from sharp_depth_ros.training.distributed import init_distributed
-from sharp_depth_ros.training.parts import build_model
+from sharp_depth_ros.training.model_init import build_model
 
 RECIPE = {
     "model": {"preset": "test-tiny"},

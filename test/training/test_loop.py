@@ -14,8 +14,8 @@ import torch
 from sharp_depth_ros.checkpoints import load_checkpoint
 from sharp_depth_ros.losses import LOSSES
 from sharp_depth_ros.training import TrainConfig, train
-from sharp_depth_ros.training.parts import build_model
-from sharp_depth_ros.training.samples import to_network_sample
+from sharp_depth_ros.training.model_init import build_model
+from sharp_depth_ros.training.network_samples import to_network_sample
 
 
 class StepScenes(torch.utils.data.Dataset):

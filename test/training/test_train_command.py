@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+
+import pytest
 import yaml
 
 from sharp_depth_ros.cli import main
@@ -27,7 +30,36 @@ def test_a_typo_in_the_recipe_exits_2_with_a_one_line_message(tmp_path, capsys):
     code = main(["train", write(tmp_path / "r.yaml", recipe), "--out", str(tmp_path / "o")])
     error = capsys.readouterr().err
     assert code == 2
-    assert "unknown keys ['grad_clip']" in error and error.count("\n") == 1
+    assert "config.optim.grad_clip: unknown key (allowed keys: grad_clip_norm," in error
+    assert error.count("\n") == 1
+
+
+def with_change(path: tuple, value) -> dict:
+    recipe = copy.deepcopy(RECIPE)
+    target = recipe
+    for key in path[:-1]:
+        target = target[key] if isinstance(key, int) else target.setdefault(key, {})
+    target[path[-1]] = value
+    return recipe
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        (("data", "batch_size"), "four", "config.data.batch_size='four'"),
+        (("data", "batch_size"), 2.5, "config.data.batch_size=2.5"),
+        (("curriculum", "stages", 0, "steps"), "many", "config.curriculum.stages[0].steps='many'"),
+        (("optim", "grad_clip_norm"), "0.2x", "config.optim.grad_clip_norm='0.2x'"),
+        (("data", "datasets", 0, "augment"), "no", "config.data.datasets[0].augment='no'"),
+    ],
+)
+def test_a_badly_typed_recipe_is_refused_before_any_work(tmp_path, capsys, path, value, named):
+    out = tmp_path / "o"
+    code = main(["train", write(tmp_path / "r.yaml", with_change(path, value)), "--out", str(out)])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert f"{named} is invalid: Input should be a valid " in error and error.count("\n") == 1
+    assert not out.exists()
 
 
 def test_resume_without_a_checkpoint_says_to_drop_resume(tmp_path, capsys):

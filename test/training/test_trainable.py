@@ -1,16 +1,13 @@
-"""Which parameters train and at which rate, for both architectures; building a fresh network."""
+"""Which parameters train in a stage and at which rate, for both architectures."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
-import torch
 
-from sharp_depth_ros.model import ConvDepthPro, create_model
-from sharp_depth_ros.training.config import ModelConfig, OptimConfig
+from sharp_depth_ros.model import create_model
+from sharp_depth_ros.training.config import OptimConfig
 from sharp_depth_ros.training.curriculum import StageConfig
-from sharp_depth_ros.training.parts import build_model, parameter_groups, set_trainable
+from sharp_depth_ros.training.trainable import parameter_groups, set_trainable
 
 DEPTH = StageConfig(name="depth", steps=1, lr_encoder=1e-4, lr_decoder=1e-3)
 FOCAL = StageConfig(name="focal", steps=1, objective="focal", trains="fov", lr_decoder=5e-4)
@@ -47,24 +44,3 @@ def test_focal_stage_trains_only_the_fov_head(preset):
     assert trainable == _ids(model.fov.parameters())
     groups = parameter_groups(model, FOCAL)
     assert _ids(p for group in groups for p in group["params"]) == trainable
-
-
-def test_fresh_conv_network_gets_the_log_depth_bias_and_the_fov_bias():
-    torch.manual_seed(0)
-    model = build_model(
-        ModelConfig(preset="test-tiny-conv", init_inverse_depth=0.5, init_fov_deg=50.0)
-    )
-    assert isinstance(model, ConvDepthPro)
-    assert model.head["out"].bias.item() == pytest.approx(math.log(0.5))
-    assert model.fov.linear.bias.item() == pytest.approx(50.0)
-
-
-def test_vit_init_options_leave_the_conv_network_as_it_builds_itself():
-    torch.manual_seed(0)
-    reference = create_model("test-tiny-conv").state_dict()
-    for conv_init in ("fan_in", "torch"):
-        torch.manual_seed(0)
-        config = ModelConfig(preset="test-tiny-conv", conv_init=conv_init, init_layer_scale=0.5)
-        built = build_model(config).state_dict()
-        for key, value in reference.items():
-            assert torch.equal(built[key], value), key

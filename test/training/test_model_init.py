@@ -1,13 +1,16 @@
-"""The initialisation of a fresh network (`training.parts.build_model`, `ModelConfig.conv_init`)."""
+"""Initialising a fresh network (`training.model_init.build_model`, `ModelConfig.conv_init`)."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 import torch
 
+from sharp_depth_ros.model import ConvDepthPro, create_model
 from sharp_depth_ros.model.decoder import ResidualBlock
 from sharp_depth_ros.training.config import ModelConfig
-from sharp_depth_ros.training.parts import build_model
+from sharp_depth_ros.training.model_init import build_model
 
 
 def _probe(conv_init: str) -> dict[str, torch.Tensor]:
@@ -62,3 +65,24 @@ def test_fan_in_init_starts_residual_units_as_identities_and_the_map_flat():
 def test_conv_init_rejects_unknown_names():
     with pytest.raises(ValueError, match="conv_init"):
         ModelConfig(conv_init="xavier")
+
+
+def test_fresh_conv_network_gets_the_log_depth_bias_and_the_fov_bias():
+    torch.manual_seed(0)
+    model = build_model(
+        ModelConfig(preset="test-tiny-conv", init_inverse_depth=0.5, init_fov_deg=50.0)
+    )
+    assert isinstance(model, ConvDepthPro)
+    assert model.head["out"].bias.item() == pytest.approx(math.log(0.5))
+    assert model.fov.linear.bias.item() == pytest.approx(50.0)
+
+
+def test_vit_init_options_leave_the_conv_network_as_it_builds_itself():
+    torch.manual_seed(0)
+    reference = create_model("test-tiny-conv").state_dict()
+    for conv_init in ("fan_in", "torch"):
+        torch.manual_seed(0)
+        config = ModelConfig(preset="test-tiny-conv", conv_init=conv_init, init_layer_scale=0.5)
+        built = build_model(config).state_dict()
+        for key, value in reference.items():
+            assert torch.equal(built[key], value), key

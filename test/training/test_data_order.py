@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sharp_depth_ros.training.sampling import MixedOrder, ShardedBatchSampler
+from sharp_depth_ros.training.data_order import MixedOrder, ShardedBatchSampler
 
 
 def test_order_is_a_pure_function_of_the_seed():

@@ -1,10 +1,11 @@
-"""Adapter from the `sharp_depth_ros.data` datasets (synthetic shards, folders) to training samples.
+"""Samples read from disk (synthetic shards, RGB-D folders) as training samples.
 
-`ShardDataset` and `FolderDataset` read, resize to the network input (bilinear image, nearest
-depth, intrinsics updated) and augment (colour, blur, centre-crop FOV change: Tab. 16); this
-adapter adds the canonical targets. The augmentation generator is seeded with (data-set seed,
-epoch, index); the trainer passes each stream position's own seed as the "epoch", so
-augmentations are a pure function of the position (exact resume).
+`ShardDataset` and `FolderDataset` (`sharp_depth_ros.data`) read, resize to the network input
+(bilinear image, nearest depth, intrinsics updated) and augment (colour, blur, centre-crop FOV
+change: Tab. 16); this adapter adds the canonical targets (`network_samples.with_targets`). The
+augmentation generator is seeded with (data-set seed, epoch, index); the trainer passes each
+stream position's own seed as the "epoch", so augmentations are a pure function of the position
+(exact resume).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import torch
 
-from sharp_depth_ros.training.samples import with_targets
+from sharp_depth_ros.data.augment import AugmentConfig
+from sharp_depth_ros.data.dataset import FolderDataset, ShardDataset
+from sharp_depth_ros.training.network_samples import with_targets
 
 
-class AugmentedSamples(torch.utils.data.Dataset):
+class DiskSamples(torch.utils.data.Dataset):
     """A shard folder (`source="synthetic"`) or data-set folder (`"folder"`) as training samples.
 
     Metric kinds need intrinsics for every folder sample; non-metric ones may lack them (their
@@ -40,9 +43,6 @@ class AugmentedSamples(torch.utils.data.Dataset):
             FileNotFoundError: no shards in a synthetic `root`.
             ValueError: an empty folder, or an unknown `source`.
         """
-        from sharp_depth_ros.data.augment import AugmentConfig
-        from sharp_depth_ros.data.dataset import FolderDataset, ShardDataset
-
         size = (resolution, resolution)
         policy = AugmentConfig() if augment else None
         self.kind = kind

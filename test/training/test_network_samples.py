@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from sharp_depth_ros.training.samples import AnalyticDataset, to_network_sample
+from sharp_depth_ros.training.network_samples import to_network_sample
 
 
 def step_scene(width: int = 64, height: int = 48) -> tuple[np.ndarray, np.ndarray]:
@@ -53,10 +53,3 @@ def test_image_is_squashed_to_the_network_input_range():
     assert sample["image"].shape == (3, 16, 16)
     assert sample["image"][0].min().item() == 1.0 and sample["image"][1].max().item() == -1.0
     assert not sample["has_focal"] and math.isnan(sample["fov_deg"].item())
-
-
-def test_analytic_scenes_are_reproducible_and_differ_between_indices():
-    dataset = AnalyticDataset(kind="metric_synthetic", size=3, resolution=32, seed=5)
-    first, again = dataset.get(1, 0), dataset.get(1, 7)
-    assert torch.equal(first["inverse_depth"], again["inverse_depth"])
-    assert not torch.equal(first["inverse_depth"], dataset.get(2, 0)["inverse_depth"])

@@ -1,4 +1,4 @@
-"""Tests of the adapter from synthetic shards and data-set folders to training samples."""
+"""Tests of the samples read from synthetic shards and data-set folders (`DiskSamples`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from sharp_depth_ros.data.sample import SyntheticSample
 from sharp_depth_ros.data.shards import shard_path, write_shard
 from sharp_depth_ros.training.config import DatasetConfig
-from sharp_depth_ros.training.samples import build_dataset
+from sharp_depth_ros.training.data_sources import build_dataset
 
 
 def sample(seed: int, width: int = 48, height: int = 32) -> SyntheticSample:

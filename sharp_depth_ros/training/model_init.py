@@ -1,4 +1,4 @@
-"""Which parameters train in a stage, their learning-rate groups, and building the network."""
+"""Building the network a recipe trains: a preset with fresh weights, or a checkpoint."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from timm.layers import LayerScale
 from torch import nn
 
 from sharp_depth_ros.model.decoder import ResidualBlock
-from sharp_depth_ros.training.config import ModelConfig, OptimConfig
-from sharp_depth_ros.training.curriculum import StageConfig
+from sharp_depth_ros.training.config import ModelConfig
 
 
 def build_model(config: ModelConfig) -> nn.Module:
@@ -80,49 +79,3 @@ def fan_in_init(model: nn.Module) -> None:
 
 def _last_conv(module: nn.Module) -> nn.Conv2d:
     return [m for m in module.modules() if isinstance(m, nn.Conv2d)][-1]
-
-
-def trained_module(model: nn.Module, stage: StageConfig) -> nn.Module:
-    """The part a stage trains: the FOV head, or the depth network (everything else)."""
-    if stage.trains == "fov":
-        if getattr(model, "fov", None) is None:
-            raise ValueError(f"stage {stage.name!r} trains the FOV head but the network has none")
-        return model.fov
-    return model
-
-
-def set_trainable(model: nn.Module, stage: StageConfig, optim: OptimConfig) -> None:
-    """Set `requires_grad` for a stage: only its part trains; LayerNorms stay frozen if asked.
-
-    §3.3: the FOV stage trains the focal head on a frozen depth network; the depth stages leave
-    the focal head untouched (it is not even run).
-    """
-    fov_parameters = {id(p) for p in model.fov.parameters()} if model.fov is not None else set()
-    for parameter in model.parameters():
-        in_fov = id(parameter) in fov_parameters
-        parameter.requires_grad_(in_fov if stage.trains == "fov" else not in_fov)
-    if optim.freeze_layernorm:
-        # Tab. 16: pretrained LayerNorms are frozen.
-        for vit in model.encoder_modules():
-            for module in vit.modules():
-                if isinstance(module, nn.LayerNorm):
-                    module.requires_grad_(False)
-
-
-def parameter_groups(model: nn.Module, stage: StageConfig) -> list[dict]:
-    """Adam parameter groups: the encoders at `lr_encoder`, the rest at `lr_decoder` (Tab. 16).
-
-    The encoders are the network's `encoder_modules()`: the ViTs of Depth Pro, the CNN backbone
-    of ConvDepthPro. Only parameters that require gradients are included; each group keeps its
-    `base_lr` for the schedule to scale.
-    """
-    encoder_ids = {id(p) for module in model.encoder_modules() for p in module.parameters()}
-    encoder, decoder = [], []
-    for parameter in model.parameters():
-        if parameter.requires_grad:
-            (encoder if id(parameter) in encoder_ids else decoder).append(parameter)
-    groups = [
-        {"name": "encoder", "params": encoder, "base_lr": stage.lr_encoder, "lr": stage.lr_encoder},
-        {"name": "decoder", "params": decoder, "base_lr": stage.lr_decoder, "lr": stage.lr_decoder},
-    ]
-    return [group for group in groups if group["params"]]
