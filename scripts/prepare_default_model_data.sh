@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SYNTH=".venv/bin/sharp-depth synth --spp 4 --workers ${WORKERS:-2} --no-progress"
 # Training: robot-view scenes (stage 1) and clutter scenes (mixed in for edges in stage 2).
-# ROBOT_COUNT=4096 is the target; the first shipped weights used its first 40 shards (2560
-# scenes): the render was stopped there to leave the CPUs to training.
+# ROBOT_COUNT=4096 is the target; the shipped weights (GPU run of 2026-11-30) used its first 60
+# shards (3840 scenes) and the first 8 clutter shards (512 scenes): docs/default-model.md.
 $SYNTH --family robot --count "${ROBOT_COUNT:-4096}" --size 256x192 --vary-size --seed 0 \
     --out data/synth/robot-train
 $SYNTH --family clutter --count "${CLUTTER_COUNT:-768}" --size 256x192 --vary-size --seed 0 \

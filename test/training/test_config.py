@@ -192,14 +192,14 @@ def test_shipped_default_recipe_follows_the_curriculum_on_robot_then_mixed_scene
     assert config.model.preset == "sharp-small"
 
 
-def test_device_recipe_is_the_cpu_recipe_at_more_steps():
+def test_device_recipe_is_the_cpu_recipe_on_more_images():
     cpu = TrainConfig.from_yaml(RECIPES / "sharp-small-robot.yaml")
     gpu = TrainConfig.from_yaml(RECIPES / "sharp-small-robot-device.yaml")
     assert [s.losses for s in gpu.curriculum.stages] == [s.losses for s in cpu.curriculum.stages]
     assert gpu.data.datasets == cpu.data.datasets
     pairs = zip(gpu.curriculum.stages, cpu.curriculum.stages, strict=True)
-    ratios = [g.steps / c.steps for g, c in pairs]
-    assert all(r >= 8 for r in ratios)
+    images = gpu.data.batch_size / cpu.data.batch_size
+    assert all(g.steps * images >= 8 * c.steps for g, c in pairs)
 
 
 def test_finetune_recipe_reads_a_folder_data_set():
@@ -211,3 +211,21 @@ def test_finetune_recipe_reads_a_folder_data_set():
 def test_missing_yaml_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         TrainConfig.from_yaml(tmp_path / "none.yaml")
+
+
+def test_device_recipe_overrides_steps_paths_batch_and_precision(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "recipe.yaml"
+    script = RECIPES.parents[1] / "scripts" / "device_recipe.py"
+    args = [sys.executable, str(script), str(RECIPES / "sharp-small-robot-device.yaml"), str(out)]
+    args += ["--data", "/tmp/d", "--steps", "stage1=60,stage2=0", "--batch", "4"]
+    subprocess.run(args + ["--workers", "0", "--precision", "fp32"], check=True)
+    config = TrainConfig.from_yaml(out)
+    original = TrainConfig.from_yaml(RECIPES / "sharp-small-robot-device.yaml")
+    steps = [stage.steps for stage in config.curriculum.stages]
+    assert steps == [60] + [stage.steps for stage in original.curriculum.stages][1:]
+    assert (config.data.batch_size, config.data.num_workers) == (4, 0)
+    assert config.optim.precision == "fp32" and config.validation.every_steps == 20
+    assert all(d.path.startswith("/tmp/d/synth/") for d in config.data.datasets)
