@@ -2,8 +2,10 @@
 
     python -m sharp_depth_ros.ros.demo --out demo_out [--preset test-tiny] [--checkpoint FILE]
 
-Writes `depth_NNN.png` (uint16 millimetres, 0 = invalid), `depth_NNN.npy` (float32 metres),
-`points.ply` (the last cloud) and `summary.json` / `summary.md` (rates and latencies).
+Writes `depth_NNN.png` (uint16 millimetres, 0 = invalid or beyond 65.535 m: the same rule as
+`sharp-depth predict`), `depth_NNN_vis.png` (turbo-coloured inverse depth, for any image
+viewer), `depth_NNN.npy` (float32 metres), `contact_sheet.jpg` (input | depth for each bundled
+frame), `points.ply` (the last cloud) and `summary.json` / `summary.md` (rates and latencies).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from sharp_depth_ros.inference.outputs import colourise_depth, depth_to_png_mm
+
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "demo"
 
 
@@ -29,6 +33,17 @@ def load_frames(folder: Path = ASSETS) -> tuple[list[np.ndarray], dict[str, floa
         raise FileNotFoundError(f"no demo frames (frame_*.png) in {folder}")
     frames = [cv2.imread(str(p), cv2.IMREAD_COLOR)[:, :, ::-1].copy() for p in paths]
     return frames, json.loads((folder / "camera.json").read_text())
+
+
+def input_and_depth(
+    rgb: np.ndarray, depth_preview_bgr: np.ndarray, height: int = 240
+) -> np.ndarray:
+    """One contact-sheet row, BGR: the input frame beside its depth preview, both `height` tall."""
+    row = []
+    for image in (rgb[:, :, ::-1], depth_preview_bgr):
+        width = round(image.shape[1] * height / image.shape[0])
+        row.append(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA))
+    return np.concatenate(row, axis=1)
 
 
 def write_ply(path: Path, points: np.ndarray) -> None:
@@ -84,17 +99,27 @@ def run_demo(args: argparse.Namespace) -> dict[str, object]:
         if not client.wait_for_node(args.start_timeout_s):
             raise RuntimeError(f"the depth node did not come up; see {out / 'node.log'}")
         started_s = time.monotonic()
+        frame_of_stamp: dict[tuple[int, int], int] = {}
         for index in range(args.loops * len(frames)):
-            client.publish_frame(frames[index % len(frames)], intrinsics=intrinsics)
+            header = client.publish_frame(frames[index % len(frames)], intrinsics=intrinsics)
+            frame_of_stamp[(header.stamp.sec, header.stamp.nanosec)] = index % len(frames)
             client.spin_for(1.0 / args.rate_hz)
         client.spin_until(lambda: len(client.depth) > 0, 30)
         client.spin_for(2.0)  # let the last frame and a diagnostics message arrive
         duration_s = time.monotonic() - started_s
+        sheet_rows: dict[int, np.ndarray] = {}
         for index, msg in enumerate(client.depth.messages):
             depth_m = conversions.image_to_array(msg)
             np.save(out / f"depth_{index:03d}.npy", depth_m)
-            millimetres = np.nan_to_num(depth_m * 1000.0, nan=0.0, posinf=0.0).clip(0, 65535)
-            cv2.imwrite(str(out / f"depth_{index:03d}.png"), millimetres.astype(np.uint16))
+            cv2.imwrite(str(out / f"depth_{index:03d}.png"), depth_to_png_mm(depth_m))
+            preview = colourise_depth(depth_m)
+            cv2.imwrite(str(out / f"depth_{index:03d}_vis.png"), preview)
+            frame = frame_of_stamp.get((msg.header.stamp.sec, msg.header.stamp.nanosec))
+            if frame is not None:
+                sheet_rows[frame] = input_and_depth(frames[frame], preview)
+        if sheet_rows:
+            rows = [sheet_rows[k] for k in sorted(sheet_rows)]
+            cv2.imwrite(str(out / "contact_sheet.jpg"), np.concatenate(rows, axis=0))
         if client.points.messages:
             from sharp_depth_ros.ros.point_cloud import cloud_to_array
 

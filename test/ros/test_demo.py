@@ -22,3 +22,15 @@ def test_ply_holds_only_finite_points_with_unpacked_colour(tmp_path: Path) -> No
     assert b"element vertex 1" in header and b"property uchar red" in header
     assert np.frombuffer(body[:12], "<f4").tolist() == [1.0, 2.0, 3.0]
     assert list(body[12:15]) == [0x10, 0x20, 0x30]
+
+
+def test_contact_sheet_row_puts_input_beside_depth_at_one_height() -> None:
+    from sharp_depth_ros.ros.demo import input_and_depth
+
+    rgb = np.zeros((480, 640, 3), np.uint8)
+    rgb[..., 0] = 255  # pure red input
+    preview = np.zeros((240, 320, 3), np.uint8)
+    row = input_and_depth(rgb, preview, height=120)
+    assert row.shape == (120, 320, 3)
+    assert row[:, :160, 2].min() == 255 and row[:, :160, :2].max() == 0  # red, in BGR
+    assert row[:, 160:].max() == 0
