@@ -34,7 +34,6 @@ from sharp_depth_ros.ros import conversions
 from sharp_depth_ros.ros.camera_info import (
     Intrinsics,
     intrinsics_from_camera_info,
-    intrinsics_from_focal,
     make_camera_info,
 )
 from sharp_depth_ros.ros.diagnostics import (
@@ -44,6 +43,7 @@ from sharp_depth_ros.ros.diagnostics import (
     build_diagnostics,
 )
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
+from sharp_depth_ros.ros.frame_depth import SkippedFrame, predict_frame_depth
 from sharp_depth_ros.ros.model_loading import load_predictor
 from sharp_depth_ros.ros.parameters import (
     PARAM_SPECS,
@@ -228,41 +228,19 @@ class DepthNode(Node):
             self.skipped_bad += 1
             self._warn("image", f"skipping image: {error}")
             return
-        height, width = rgb.shape[:2]
         with self._lock:
             camera, camera_info = self._camera, self._camera_info
         try:
-            if camera is not None:
-                camera = camera.scaled_to(width, height)
-            decision = self.focal_policy.decide(width, height, camera)
-        except (ValueError, LookupError) as error:
+            depth = predict_frame_depth(self.predictor, self.focal_policy, rgb, camera)
+        except SkippedFrame as error:
             self.skipped_bad += 1
             self._warn("focal", f"skipping image: {error}")
             return
-        inference_start_s = time.monotonic()
-        prediction = self.predictor.predict(rgb, decision.focal_px)
-        inference_end_s = time.monotonic()
-        depth_m = np.asarray(prediction.depth_m, dtype=np.float32)
-        intrinsics = decision.intrinsics
-        if intrinsics is None:
-            try:
-                focal_px = self.focal_policy.smooth(float(prediction.focal_px), width)
-            except ValueError as error:
-                self.skipped_bad += 1
-                self._warn("estimate", f"skipping image: {error}")
-                return
-            # §3.2: depth is proportional to the focal length, so rescale to the smoothed value.
-            depth_m = depth_m * np.float32(focal_px / float(prediction.focal_px))
-            intrinsics = intrinsics_from_focal(focal_px, width, height)
-        # Anything non-finite or non-positive is published as NaN (REP 118: invalid), never as a
-        # number that a costmap would trust.
-        with np.errstate(invalid="ignore"):
-            depth_m = np.where(depth_m > 0, depth_m, np.float32(np.nan))
-        self._note_source(decision.source, intrinsics.fx_px)
-        self._publish(frame, depth_m, rgb, intrinsics, camera_info)
+        self._note_source(depth.source, depth.intrinsics.fx_px)
+        self._publish(frame, depth.depth_m, rgb, depth.intrinsics, camera_info)
         end_s = time.monotonic()
-        self.inference_s.add(inference_end_s - inference_start_s)
-        self.overhead_s.add((end_s - start_s) - (inference_end_s - inference_start_s))
+        self.inference_s.add(depth.inference_s)
+        self.overhead_s.add((end_s - start_s) - depth.inference_s)
         self.latency_s.add(end_s - frame.received_s)
         with self._lock:
             self._failing = False
