@@ -1,0 +1,159 @@
+"""write_depth_bag: what the output messages hold, atomicity, topic checks, option defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from rosbags.typesys import Stores, get_typestore
+
+from sharp_depth_ros.bag.depth_bag import BagDepthOptions, check_input, write_depth_bag
+from sharp_depth_ros.inference import DepthPredictor
+from sharp_depth_ros.model import create_model
+from sharp_depth_ros.ros.cloud_points import cloud_to_array, pack_rgb
+
+STORE = get_typestore(Stores.ROS2_HUMBLE)
+IMAGE, INFO, CLOUD = (
+    "sensor_msgs/msg/Image",
+    "sensor_msgs/msg/CameraInfo",
+    "sensor_msgs/msg/PointCloud2",
+)
+
+
+@pytest.fixture(scope="module")
+def predictor() -> DepthPredictor:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the tiny network is faster on one thread than on two contended
+    torch.manual_seed(0)
+    yield DepthPredictor(create_model("test-tiny-conv"), device="cpu")
+    torch.set_num_threads(threads)
+
+
+def _messages(read_bag, path, topic, msgtype):
+    return [STORE.deserialize_cdr(raw, msgtype) for _, raw in read_bag(path)[topic]]
+
+
+def test_outputs_are_the_predictors_depth_with_camera_info_and_a_matching_cloud(
+    predictor, record_camera_bag, read_bag, tmp_path
+) -> None:
+    recorded = record_camera_bag(count=2)
+    out = tmp_path / "out"
+    options = BagDepthOptions(image_topic=recorded.image_topic, max_depth=1e4)
+    report = write_depth_bag(recorded.path, out, options, predictor, show_progress=False)
+    assert (report.frames, report.skipped, report.copied) == (2, 0, 4)
+    depths = _messages(read_bag, out, "/sharp_depth/depth", IMAGE)
+    infos = _messages(read_bag, out, "/sharp_depth/depth/camera_info", INFO)
+    clouds = _messages(read_bag, out, "/sharp_depth/points", CLOUD)
+    for rgb, depth_msg, info, cloud in zip(recorded.rgb, depths, infos, clouds, strict=True):
+        # The recorded bgr8 frame reaches the network as the original RGB, with CameraInfo's fx.
+        expected = predictor.predict(rgb, focal_px=60.0).depth_m
+        depth = np.frombuffer(depth_msg.data, "<f4").reshape(48, 64)
+        np.testing.assert_allclose(depth, expected, rtol=1e-6)
+        np.testing.assert_array_equal(info.k, [60.0, 0, 31.5, 0, 60.0, 23.5, 0, 0, 1])
+        np.testing.assert_array_equal(info.p, [60.0, 0, 31.5, 0, 0, 60.0, 23.5, 0, 0, 0, 1, 0])
+        assert info.distortion_model == "plumb_bob" and not info.d.any()
+        points = cloud_to_array(cloud)
+        assert points.shape == (48, 64) and not cloud.is_dense
+        np.testing.assert_allclose(points["z"], depth, rtol=1e-6)
+        u = np.arange(64)[None, :]
+        np.testing.assert_allclose(points["x"], (u - 31.5) * depth / 60.0, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(points["rgb"], pack_rgb(rgb))
+
+
+def test_stride_and_dense_points_follow_the_options(
+    predictor, record_camera_bag, read_bag, tmp_path
+) -> None:
+    recorded = record_camera_bag(count=1)
+    out = tmp_path / "out"
+    options = BagDepthOptions(
+        image_topic=recorded.image_topic,
+        points_stride=4,
+        points_organised=False,
+        points_colour=False,
+        max_depth=1e4,
+    )
+    write_depth_bag(recorded.path, out, options, predictor, show_progress=False)
+    (cloud,) = _messages(read_bag, out, "/sharp_depth/points", CLOUD)
+    assert cloud.is_dense and cloud.height == 1 and cloud.width == 12 * 16
+    assert [field.name for field in cloud.fields] == ["x", "y", "z"]
+
+
+def test_a_failing_predictor_leaves_no_output_and_the_old_one_untouched(
+    record_camera_bag, tmp_path
+) -> None:
+    class Broken:
+        def predict(self, image, focal_px=None):
+            raise RuntimeError("CUDA out of memory")
+
+    recorded = record_camera_bag(count=2)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("kept")
+    options = BagDepthOptions(image_topic=recorded.image_topic)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        write_depth_bag(recorded.path, out, options, Broken(), overwrite=True, show_progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input_bag", "out"]
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
+
+
+def test_camera_info_topic_defaults_to_the_image_topics_sibling(record_camera_bag) -> None:
+    plain = record_camera_bag("plain", count=1)
+    assert check_input(plain.path, BagDepthOptions(image_topic=plain.image_topic)) == (
+        "/camera/camera_info"
+    )
+    packed = record_camera_bag("packed", count=1, compressed=True)
+    options = BagDepthOptions(image_topic=packed.image_topic, compressed=True)
+    assert check_input(packed.path, options) == "/camera/camera_info"
+    without = record_camera_bag("without", count=1, with_info=False)
+    assert check_input(without.path, BagDepthOptions(image_topic=without.image_topic)) is None
+    with pytest.raises(ValueError, match="no topic /other/camera_info; its topics: /camera"):
+        check_input(
+            without.path,
+            BagDepthOptions(
+                image_topic=without.image_topic, camera_info_topic="/other/camera_info"
+            ),
+        )
+
+
+def test_output_topics_already_in_the_input_need_another_namespace(
+    predictor, record_camera_bag, read_bag, tmp_path
+) -> None:
+    recorded = record_camera_bag(count=1)
+    first = tmp_path / "first"
+    options = BagDepthOptions(image_topic=recorded.image_topic, storage="sqlite3")
+    write_depth_bag(recorded.path, first, options, predictor, show_progress=False)
+    assert any(path.suffix == ".db3" for path in first.iterdir())  # mcap in, sqlite3 out
+    with pytest.raises(ValueError, match="already has /sharp_depth/depth.*--namespace"):
+        check_input(first, options)
+    second = tmp_path / "second"
+    options = dataclasses.replace(options, namespace="/again", publish_points=False)
+    write_depth_bag(first, second, options, predictor, show_progress=False)
+    topics = read_bag(second)
+    assert len(topics["/again/depth"]) == 1 and "/again/points" not in topics
+    assert topics["/sharp_depth/points"] == read_bag(first)["/sharp_depth/points"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"namespace": "sharp_depth"}, "namespace must start with '/'"),
+        ({"focal_source": "fixed"}, "fixed focal length must be > 0"),
+        ({"min_depth": 5.0, "max_depth": 1.0}, "min_depth < max_depth"),
+        ({"points_stride": 0}, "points_stride must be >= 1"),
+        ({"storage": "rosbag1"}, "storage must be one of"),
+    ],
+)
+def test_bad_options_are_refused_before_any_work(change, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        BagDepthOptions(image_topic="/image", **change)
+
+
+def test_option_defaults_are_the_nodes_parameter_defaults() -> None:
+    from sharp_depth_ros.ros.parameters import SPECS_BY_NAME
+
+    shared = [f for f in dataclasses.fields(BagDepthOptions) if f.name in SPECS_BY_NAME]
+    assert len(shared) == 10
+    for field in shared:
+        assert field.default == SPECS_BY_NAME[field.name].default, field.name
