@@ -1,4 +1,4 @@
-"""predict_frame_depth: focal policy, smoothing rescale and the NaN rule, with an analytic predictor."""
+"""predict_frame_depth: focal policy, smoothing rescale and NaN rule, with an analytic predictor."""
 
 from __future__ import annotations
 
