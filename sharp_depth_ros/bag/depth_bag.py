@@ -35,7 +35,7 @@ from sharp_depth_ros.ros.intrinsics import (
 
 LOGGER = logging.getLogger(__name__)
 STORAGES = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
-BAG_VERSION = 9  # rosbag2 metadata version written; rosbags writes 8 or 9, Jazzy records 9
+BAG_VERSION = 9  # rosbag2 metadata version written: the newest of the two rosbags writes (8, 9)
 # Placeholder type hash for recorded types that come without a definition or hash (Humble's
 # sqlite3 bags): the writer needs one, and the messages are copied byte for byte regardless.
 UNKNOWN_TYPE_HASH = "RIHS01_" + "0" * 64
