@@ -18,13 +18,15 @@ from typing import Any
 
 import numpy as np
 from rosbags.interfaces import Connection, ConnectionExtRosbag2
-from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer
+from rosbags.rosbag2 import Writer
 from tqdm import tqdm
 
 from sharp_depth_ros.atomic import atomic_directory
 from sharp_depth_ros.bag import messages
+from sharp_depth_ros.bag.options import STORAGES, BagDepthOptions
+from sharp_depth_ros.bag.topics import check_topics, open_reader
 from sharp_depth_ros.ros.cloud_points import cloud_fields, depth_to_points
-from sharp_depth_ros.ros.focal_policy import FocalMode, FocalPolicy, FocalSourceInUse
+from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
 from sharp_depth_ros.ros.frame_depth import Predictor, SkippedFrame, predict_frame_depth
 from sharp_depth_ros.ros.image_arrays import array_to_image_fields, compressed_to_rgb, image_to_rgb
 from sharp_depth_ros.ros.intrinsics import (
@@ -34,68 +36,10 @@ from sharp_depth_ros.ros.intrinsics import (
 )
 
 LOGGER = logging.getLogger(__name__)
-STORAGES = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
 BAG_VERSION = 9  # rosbag2 metadata version written: the newest of the two rosbags writes (8, 9)
 # Placeholder type hash for recorded types that come without a definition or hash (Humble's
 # sqlite3 bags): the writer needs one, and the messages are copied byte for byte regardless.
 UNKNOWN_TYPE_HASH = "RIHS01_" + "0" * 64
-
-
-@dataclass(frozen=True, kw_only=True)
-class BagDepthOptions:
-    """What to read and what to write; the defaults are the node's parameter defaults.
-
-    Attributes:
-        image_topic: sensor_msgs/Image topic (CompressedImage with `compressed`).
-        camera_info_topic: its CameraInfo; None uses `<image_topic's parent>/camera_info` when
-            the bag has it (ROS's naming convention), else the focal length is estimated.
-        compressed: the image topic holds sensor_msgs/CompressedImage.
-        namespace: prefix of the output topics.
-        storage: mcap or sqlite3; None writes the input's format.
-        focal_source, fixed_focal_px, focal_smoothing, max_image_side_px, publish_points,
-        points_stride, min_depth, max_depth, points_organised, points_colour: as the node's
-            parameters of the same names (docs/ros.md).
-    """
-
-    image_topic: str
-    camera_info_topic: str | None = None
-    compressed: bool = False
-    namespace: str = "/sharp_depth"
-    storage: str | None = None
-    focal_source: str = "auto"
-    fixed_focal_px: float = 0.0
-    focal_smoothing: float = 0.9
-    max_image_side_px: int = 4096
-    publish_points: bool = True
-    points_stride: int = 1
-    min_depth: float = 0.0
-    max_depth: float = 100.0
-    points_organised: bool = True
-    points_colour: bool = True
-
-    def __post_init__(self) -> None:
-        if self.storage is not None and self.storage not in STORAGES:
-            raise ValueError(
-                f"storage must be one of {sorted(STORAGES)}, received {self.storage!r}"
-            )
-        FocalMode(self.focal_source)  # ValueError names the value
-        if self.focal_source == FocalMode.FIXED and not self.fixed_focal_px > 0:
-            raise ValueError(f"a fixed focal length must be > 0, received {self.fixed_focal_px}")
-        if self.points_stride < 1:
-            raise ValueError(f"points_stride must be >= 1, received {self.points_stride}")
-        if not 0.0 <= self.min_depth < self.max_depth:
-            raise ValueError(
-                f"need 0 <= min_depth < max_depth, received {self.min_depth}, {self.max_depth}"
-            )
-        if not self.namespace.startswith("/") or self.namespace.endswith("/"):
-            raise ValueError(
-                f"namespace must start with '/' and not end with one, received {self.namespace!r}"
-            )
-
-    def output_topics(self) -> tuple[str, ...]:
-        """depth, depth/camera_info and (when published) points, under the namespace."""
-        topics = (f"{self.namespace}/depth", f"{self.namespace}/depth/camera_info")
-        return (*topics, f"{self.namespace}/points") if self.publish_points else topics
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,9 +90,9 @@ def write_depth_bag(
     input_path, output_path = Path(input_path), Path(output_path)
     if output_path.resolve() == input_path.resolve():
         raise ValueError(f"output {output_path} is the input bag")
-    reader = _open_reader(input_path)
+    reader = open_reader(input_path)
     try:
-        info_topic = _check_topics(reader, options, input_path)
+        info_topic = check_topics(reader, options, input_path)
         storage = options.storage or _storage_of(input_path)
         total = sum(c.msgcount for c in reader.connections if c.topic == options.image_topic)
         with (
@@ -171,34 +115,6 @@ def write_depth_bag(
     finally:
         reader.close()
     return BagReport(frames=frames.count, skipped=frames.skipped, copied=copied, output=output_path)
-
-
-def check_input(input_path: str | Path, options: BagDepthOptions) -> str | None:
-    """Check that the bag can be read and has the topics `options` name, before any work.
-
-    Returns:
-        The CameraInfo topic that will be used, or None (focal length estimated).
-
-    Raises:
-        FileNotFoundError: no input bag.
-        ValueError: unreadable bag, or a topic missing or of the wrong type.
-    """
-    reader = _open_reader(Path(input_path))
-    try:
-        return _check_topics(reader, options, Path(input_path))
-    finally:
-        reader.close()
-
-
-def _open_reader(input_path: Path) -> Reader:
-    if not input_path.exists():
-        raise FileNotFoundError(f"no bag at {input_path}")
-    try:
-        reader = Reader(input_path)
-        reader.open()
-    except ReaderError as error:
-        raise ValueError(f"cannot read bag {input_path}: {error}") from error
-    return reader
 
 
 class _FrameWriter:
@@ -272,46 +188,6 @@ class _FrameWriter:
             outputs.append(messages.cloud_message(layout, header))
         for connection, msg in zip(self.connections, outputs, strict=True):
             self.writer.write(connection, timestamp, messages.serialize(msg))
-
-
-def _check_topics(reader: Reader, options: BagDepthOptions, input_path: Path) -> str | None:
-    """Check the image and CameraInfo topics; returns the CameraInfo topic to use, if any.
-
-    Raises:
-        ValueError: a missing topic or one of the wrong type (listing the bag's topics), or an
-            output topic that the input already has.
-    """
-    topics = {topic: info.msgtype for topic, info in reader.topics.items()}
-    listing = ", ".join(f"{topic} ({msgtype})" for topic, msgtype in sorted(topics.items()))
-    expected = messages.COMPRESSED_IMAGE if options.compressed else messages.IMAGE
-    image_type = topics.get(options.image_topic)
-    if image_type is None:
-        raise ValueError(f"{input_path} has no topic {options.image_topic}; its topics: {listing}")
-    if image_type != expected:
-        hint = " (pass --compressed)" if image_type == messages.COMPRESSED_IMAGE else ""
-        raise ValueError(f"{options.image_topic} is {image_type}, expected {expected}{hint}")
-    info_topic = options.camera_info_topic
-    if info_topic is None:
-        sibling = _sibling_camera_info(options.image_topic, options.compressed)
-        info_topic = sibling if topics.get(sibling) == messages.CAMERA_INFO else None
-    elif info_topic not in topics:
-        raise ValueError(f"{input_path} has no topic {info_topic}; its topics: {listing}")
-    elif topics[info_topic] != messages.CAMERA_INFO:
-        raise ValueError(f"{info_topic} is {topics[info_topic]}, expected {messages.CAMERA_INFO}")
-    if clashes := [topic for topic in options.output_topics() if topic in topics]:
-        raise ValueError(
-            f"{input_path} already has {', '.join(clashes)}: choose another --namespace"
-        )
-    LOGGER.info("image topic %s, CameraInfo topic %s", options.image_topic, info_topic)
-    return info_topic
-
-
-def _sibling_camera_info(image_topic: str, compressed: bool) -> str:
-    """`/cam/image_raw` -> `/cam/camera_info`; `/cam/image_raw/compressed` -> the same."""
-    parts = image_topic.rstrip("/").split("/")
-    if compressed and len(parts) > 2 and parts[-1] == "compressed":
-        parts = parts[:-1]
-    return "/".join([*parts[:-1], "camera_info"])
 
 
 def _storage_of(input_path: Path) -> str:

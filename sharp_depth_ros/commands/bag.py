@@ -72,7 +72,7 @@ def options_from_args(args: argparse.Namespace):
     Raises:
         ValueError: contradictory or out-of-range values.
     """
-    from sharp_depth_ros.bag.depth_bag import BagDepthOptions
+    from sharp_depth_ros.bag.options import BagDepthOptions
 
     focal_source = args.focal_source
     if args.focal_px is not None:
@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     """Write the output bag; returns 1 if any frame was skipped, else 0."""
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from sharp_depth_ros.bag.depth_bag import check_input, write_depth_bag
+    from sharp_depth_ros.bag.depth_bag import write_depth_bag
+    from sharp_depth_ros.bag.topics import check_input
     from sharp_depth_ros.inference import DepthPredictor
 
     options = options_from_args(args)

@@ -1,4 +1,4 @@
-"""write_depth_bag: what the output messages hold, atomicity, topic checks, option defaults."""
+"""write_depth_bag: what the output messages hold, option effects, atomicity, topic clashes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 import torch
 from rosbags.typesys import Stores, get_typestore
 
-from sharp_depth_ros.bag.depth_bag import BagDepthOptions, check_input, write_depth_bag
+from sharp_depth_ros.bag.depth_bag import write_depth_bag
+from sharp_depth_ros.bag.options import BagDepthOptions
+from sharp_depth_ros.bag.topics import check_input
 from sharp_depth_ros.inference import DepthPredictor
 from sharp_depth_ros.model import create_model
 from sharp_depth_ros.ros.cloud_points import cloud_to_array, pack_rgb
@@ -98,25 +100,6 @@ def test_a_failing_predictor_leaves_no_output_and_the_old_one_untouched(
     assert [p.name for p in out.iterdir()] == ["old.txt"]
 
 
-def test_camera_info_topic_defaults_to_the_image_topics_sibling(record_camera_bag) -> None:
-    plain = record_camera_bag("plain", count=1)
-    assert check_input(plain.path, BagDepthOptions(image_topic=plain.image_topic)) == (
-        "/camera/camera_info"
-    )
-    packed = record_camera_bag("packed", count=1, compressed=True)
-    options = BagDepthOptions(image_topic=packed.image_topic, compressed=True)
-    assert check_input(packed.path, options) == "/camera/camera_info"
-    without = record_camera_bag("without", count=1, with_info=False)
-    assert check_input(without.path, BagDepthOptions(image_topic=without.image_topic)) is None
-    with pytest.raises(ValueError, match="no topic /other/camera_info; its topics: /camera"):
-        check_input(
-            without.path,
-            BagDepthOptions(
-                image_topic=without.image_topic, camera_info_topic="/other/camera_info"
-            ),
-        )
-
-
 def test_output_topics_already_in_the_input_need_another_namespace(
     predictor, record_camera_bag, read_bag, tmp_path
 ) -> None:
@@ -133,27 +116,3 @@ def test_output_topics_already_in_the_input_need_another_namespace(
     topics = read_bag(second)
     assert len(topics["/again/depth"]) == 1 and "/again/points" not in topics
     assert topics["/sharp_depth/points"] == read_bag(first)["/sharp_depth/points"]
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"namespace": "sharp_depth"}, "namespace must start with '/'"),
-        ({"focal_source": "fixed"}, "fixed focal length must be > 0"),
-        ({"min_depth": 5.0, "max_depth": 1.0}, "min_depth < max_depth"),
-        ({"points_stride": 0}, "points_stride must be >= 1"),
-        ({"storage": "rosbag1"}, "storage must be one of"),
-    ],
-)
-def test_bad_options_are_refused_before_any_work(change, message) -> None:
-    with pytest.raises(ValueError, match=message):
-        BagDepthOptions(image_topic="/image", **change)
-
-
-def test_option_defaults_are_the_nodes_parameter_defaults() -> None:
-    from sharp_depth_ros.ros.parameters import SPECS_BY_NAME
-
-    shared = [f for f in dataclasses.fields(BagDepthOptions) if f.name in SPECS_BY_NAME]
-    assert len(shared) == 10
-    for field in shared:
-        assert field.default == SPECS_BY_NAME[field.name].default, field.name
