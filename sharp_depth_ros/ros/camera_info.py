@@ -10,11 +10,12 @@ from sensor_msgs.msg import CameraInfo
 from std_msgs.msg import Header
 
 from sharp_depth_ros.ros.intrinsics import (  # noqa: F401  (re-exported)
-    ASPECT_TOLERANCE,
     Intrinsics,
     camera_info_values,
+    camera_model_from_camera_info,
     intrinsics_from_camera_info,
     intrinsics_from_focal,
+    intrinsics_from_matrix,
 )
 
 

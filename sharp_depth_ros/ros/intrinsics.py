@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-ASPECT_TOLERANCE = (
-    0.01  # relative; a larger aspect mismatch means the info belongs to another stream
-)
+import numpy as np
+
+from sharp_depth_ros.inference.rectification import CameraModel, scale_camera_matrix
+
 IDENTITY_R: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
 
@@ -24,6 +25,8 @@ class CameraInfoLike(Protocol):
     height: int
     k: Sequence[float]
     d: Sequence[float]
+    r: Sequence[float]
+    p: Sequence[float]
     distortion_model: str
 
 
@@ -60,25 +63,19 @@ class Intrinsics:
         """The same camera seen at another resolution (resize of the whole frame).
 
         Raises:
-            ValueError: if the aspect ratios differ by more than `ASPECT_TOLERANCE` (not a resize).
+            ValueError: the aspect ratios differ (see `scale_camera_matrix`): not a resize.
         """
         if (width, height) == (self.width, self.height):
             return self
-        sx, sy = width / self.width, height / self.height
-        if abs(sx / sy - 1.0) > ASPECT_TOLERANCE:
-            raise ValueError(
-                f"CameraInfo size {self.width}x{self.height} is not a resize of the image size "
-                f"{width}x{height} (aspect ratios differ)"
-            )
-        # Pixel centres sit at integer coordinates, so the scaling is about the corner at -0.5.
-        return Intrinsics(
-            fx_px=self.fx_px * sx,
-            fy_px=self.fy_px * sy,
-            cx_px=(self.cx_px + 0.5) * sx - 0.5,
-            cy_px=(self.cy_px + 0.5) * sy - 0.5,
-            width=width,
-            height=height,
+        fx, _, cx, _, fy, cy, *_ = scale_camera_matrix(
+            self.camera_matrix, (self.width, self.height), (width, height)
         )
+        return Intrinsics(fx_px=fx, fy_px=fy, cx_px=cx, cy_px=cy, width=width, height=height)
+
+    @property
+    def camera_matrix(self) -> tuple[float, ...]:
+        """K, 9 row-major values."""
+        return (self.fx_px, 0.0, self.cx_px, 0.0, self.fy_px, self.cy_px, 0.0, 0.0, 1.0)
 
 
 def intrinsics_from_camera_info(msg: CameraInfoLike) -> Intrinsics:
@@ -97,6 +94,29 @@ def intrinsics_from_camera_info(msg: CameraInfoLike) -> Intrinsics:
     return Intrinsics(
         fx_px=k[0], fy_px=k[4], cx_px=k[2], cy_px=k[5], width=int(msg.width), height=int(msg.height)
     )
+
+
+def camera_model_from_camera_info(msg: CameraInfoLike) -> CameraModel:
+    """The calibration of a CameraInfo (K, D, distortion model, R, P) for rectification.
+
+    Raises:
+        ValueError: an invalid K, D or size, or a distortion model that cannot be undone.
+    """
+    return CameraModel(
+        k=tuple(float(v) for v in msg.k),
+        d=tuple(float(v) for v in msg.d),
+        distortion_model=str(msg.distortion_model),
+        width=int(msg.width),
+        height=int(msg.height),
+        r=tuple(float(v) for v in msg.r) if any(msg.r) else CameraModel.r,
+        p=tuple(float(v) for v in msg.p),
+    )
+
+
+def intrinsics_from_matrix(camera_matrix: Sequence[float], width: int, height: int) -> Intrinsics:
+    """Intrinsics from a row-major 3x3 camera matrix (e.g. a rectifier's) for a given size."""
+    fx, _, cx, _, fy, cy, *_ = (float(v) for v in np.ravel(camera_matrix))
+    return Intrinsics(fx_px=fx, fy_px=fy, cx_px=cx, cy_px=cy, width=width, height=height)
 
 
 def intrinsics_from_focal(focal_px: float, width: int, height: int) -> Intrinsics:
