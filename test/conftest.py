@@ -63,7 +63,8 @@ def record_camera_bag(tmp_path: Path):
 
     Images are bgr8 sensor_msgs/Image on /camera/image_raw (or JPEG CompressedImage on
     /camera/image_raw/compressed); each is preceded by 1 ms by a CameraInfo on /camera/camera_info
-    (fx = fy = 60 px, centred, no distortion) unless `with_info` is false.
+    (fx = fy = 60 px, centred, plumb_bob with D = `distortion`, P unset) unless `with_info` is
+    false.
     """
     import cv2
     from rosbags.rosbag2 import StoragePlugin, Writer
@@ -81,6 +82,7 @@ def record_camera_bag(tmp_path: Path):
         compressed: bool = False,
         with_info: bool = True,
         size: tuple[int, int] = (64, 48),
+        distortion: tuple[float, ...] = (0.0,) * 5,
     ) -> RecordedBag:
         width, height = size
         path = tmp_path / name
@@ -119,7 +121,7 @@ def record_camera_bag(tmp_path: Path):
                 if with_info:
                     info = types["sensor_msgs/msg/CameraInfo"](
                         header=header, height=height, width=width, distortion_model="plumb_bob",
-                        d=np.zeros(5), k=np.array([BAG_FOCAL_PX, 0, (width - 1) / 2, 0,
+                        d=np.array(distortion), k=np.array([BAG_FOCAL_PX, 0, (width - 1) / 2, 0,
                         BAG_FOCAL_PX, (height - 1) / 2, 0, 0, 1.0]), r=np.eye(3).reshape(-1),
                         p=np.zeros(12), binning_x=0, binning_y=0,
                         roi=types["sensor_msgs/msg/RegionOfInterest"](

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rosbags.interfaces import Connection, ConnectionExtRosbag2
 from rosbags.rosbag2 import Writer
 from tqdm import tqdm
@@ -27,7 +26,13 @@ from sharp_depth_ros.bag.options import STORAGES, BagDepthOptions
 from sharp_depth_ros.bag.topics import check_topics, open_reader
 from sharp_depth_ros.ros.cloud_points import cloud_fields, depth_to_points
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
-from sharp_depth_ros.ros.frame_depth import Predictor, SkippedFrame, predict_frame_depth
+from sharp_depth_ros.ros.frame_depth import (
+    FrameDepth,
+    Predictor,
+    SkippedFrame,
+    frame_rectifier,
+    predict_frame_depth,
+)
 from sharp_depth_ros.ros.image_arrays import array_to_image_fields, compressed_to_rgb, image_to_rgb
 from sharp_depth_ros.ros.intrinsics import (
     Intrinsics,
@@ -160,16 +165,21 @@ class _FrameWriter:
                 rgb = compressed_to_rgb(msg, max_side_px=max_side)
             else:
                 rgb = image_to_rgb(msg, max_side_px=max_side)
-            depth = predict_frame_depth(self.predictor, self.policy, rgb, self.camera)
+            height, width = rgb.shape[:2]
+            rectify = self.options.rectify
+            rectifier = frame_rectifier(self.camera_info, width, height) if rectify else None
+            depth = predict_frame_depth(self.predictor, self.policy, rgb, self.camera, rectifier)
         except (ValueError, SkippedFrame) as error:
             self.skipped += 1
             LOGGER.warning("skipping %s on %s: %s", name, self.options.image_topic, error)
             return
-        self._write(msg.header, timestamp, depth, rgb)
+        self._write(msg.header, timestamp, depth)
 
-    def _write(self, header: Any, timestamp: int, depth: Any, rgb: np.ndarray) -> None:
+    def _write(self, header: Any, timestamp: int, depth: FrameDepth) -> None:
         options = self.options
-        source = self.camera_info if depth.source is FocalSourceInUse.CAMERA_INFO else None
+        # As the node: the camera's own D is passed on only for its unrectified intrinsics.
+        from_camera = depth.source is FocalSourceInUse.CAMERA_INFO and not depth.rectified
+        source = self.camera_info if from_camera else None
         outputs = [
             messages.image_message(array_to_image_fields(depth.depth_m, "32FC1"), header),
             messages.camera_info_message(camera_info_values(depth.intrinsics, source), header),
@@ -181,7 +191,7 @@ class _FrameWriter:
                 stride=options.points_stride,
                 min_depth_m=options.min_depth,
                 max_depth_m=options.max_depth,
-                rgb=rgb if options.points_colour else None,
+                rgb=depth.rgb if options.points_colour else None,
                 organised=options.points_organised,
             )
             layout = cloud_fields(points, dense=not options.points_organised)

@@ -22,7 +22,7 @@ class BagDepthOptions:
         compressed: the image topic holds sensor_msgs/CompressedImage.
         namespace: prefix of the output topics.
         storage: mcap or sqlite3; None writes the input's format.
-        focal_source, fixed_focal_px, focal_smoothing, max_image_side_px, publish_points,
+        rectify, focal_source, fixed_focal_px, focal_smoothing, max_image_side_px, publish_points,
         points_stride, min_depth, max_depth, points_organised, points_colour: as the node's
             parameters of the same names (docs/ros.md).
     """
@@ -36,6 +36,7 @@ class BagDepthOptions:
     fixed_focal_px: float = 0.0
     focal_smoothing: float = 0.9
     max_image_side_px: int = 4096
+    rectify: bool = True
     publish_points: bool = True
     points_stride: int = 1
     min_depth: float = 0.0
@@ -51,6 +52,8 @@ class BagDepthOptions:
         FocalMode(self.focal_source)  # ValueError names the value
         if self.focal_source == FocalMode.FIXED and not self.fixed_focal_px > 0:
             raise ValueError(f"a fixed focal length must be > 0, received {self.fixed_focal_px}")
+        if not 0.0 <= self.focal_smoothing < 1.0:
+            raise ValueError(f"focal_smoothing must be in [0, 1), received {self.focal_smoothing}")
         if self.points_stride < 1:
             raise ValueError(f"points_stride must be >= 1, received {self.points_stride}")
         if not 0.0 <= self.min_depth < self.max_depth:

@@ -14,7 +14,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "bag",
         help="add depth, CameraInfo and point clouds to a rosbag2 bag (MCAP or sqlite3)",
-        description="Writes OUTPUT, a new rosbag2 bag with every input message unchanged plus, "
+        description="Writes --out, a new rosbag2 bag with every input message unchanged plus, "
         "per image, NS/depth (32FC1 metres), NS/depth/camera_info and NS/points, each with the "
         "image's header and bag timestamp. Same processing as the node (docs/ros.md). Frames "
         "that cannot be decoded are skipped with a warning; the exit code is then 1.",
@@ -36,6 +36,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--storage", choices=("mcap", "sqlite3"), help="output format (default: the input's)"
+    )
+    parser.add_argument(
+        "--no-rectify",
+        action="store_true",
+        help="do not undo CameraInfo's lens distortion (for image_rect topics); node: rectify",
     )
     focal = parser.add_argument_group("focal length (as the node's parameters)")
     focal.add_argument(
@@ -85,6 +90,7 @@ def options_from_args(args: argparse.Namespace):
         compressed=args.compressed,
         namespace=args.namespace,
         storage=args.storage,
+        rectify=not args.no_rectify,
         focal_source=focal_source,
         fixed_focal_px=args.focal_px or 0.0,
         focal_smoothing=args.focal_smoothing,

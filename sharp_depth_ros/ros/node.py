@@ -237,7 +237,7 @@ class DepthNode(Node):
             self._warn("focal", f"skipping image: {error}")
             return
         self._note_source(depth.source, depth.intrinsics.fx_px)
-        self._publish(frame, depth.depth_m, rgb, depth.intrinsics, camera_info)
+        self._publish(frame, depth.depth_m, depth.rgb, depth.intrinsics, camera_info)
         end_s = time.monotonic()
         self.inference_s.add(depth.inference_s)
         self.overhead_s.add((end_s - start_s) - depth.inference_s)

@@ -13,6 +13,7 @@ from sharp_depth_ros.bag.depth_bag import write_depth_bag
 from sharp_depth_ros.bag.options import BagDepthOptions
 from sharp_depth_ros.bag.topics import check_input
 from sharp_depth_ros.inference import DepthPredictor
+from sharp_depth_ros.inference.rectification import CameraModel, Rectifier
 from sharp_depth_ros.model import create_model
 from sharp_depth_ros.ros.cloud_points import cloud_to_array, pack_rgb
 
@@ -116,3 +117,28 @@ def test_output_topics_already_in_the_input_need_another_namespace(
     topics = read_bag(second)
     assert len(topics["/again/depth"]) == 1 and "/again/points" not in topics
     assert topics["/sharp_depth/points"] == read_bag(first)["/sharp_depth/points"]
+
+
+BARREL = (-0.28, 0.07, 5e-4, -2e-4, 0.0)  # issue 17's plumb_bob D
+
+
+@pytest.mark.parametrize("rectify", [True, False])
+def test_distorted_frames_are_rectified_unless_turned_off(
+    rectify, predictor, record_camera_bag, read_bag, tmp_path
+) -> None:
+    recorded = record_camera_bag(count=1, distortion=BARREL)
+    out = tmp_path / "out"
+    options = BagDepthOptions(image_topic=recorded.image_topic, rectify=rectify, max_depth=1e4)
+    write_depth_bag(recorded.path, out, options, predictor, show_progress=False)
+    (info,) = _messages(read_bag, out, "/sharp_depth/depth/camera_info", INFO)
+    (depth_msg,) = _messages(read_bag, out, "/sharp_depth/depth", IMAGE)
+    (cloud,) = _messages(read_bag, out, "/sharp_depth/points", CLOUD)
+    camera = CameraModel(k=(60.0, 0, 31.5, 0, 60.0, 23.5, 0, 0, 1), d=BARREL,
+                         distortion_model="plumb_bob", width=64, height=48)  # fmt: skip
+    rgb = Rectifier(camera).rectify(recorded.rgb[0]) if rectify else recorded.rgb[0]
+    depth = np.frombuffer(depth_msg.data, "<f4").reshape(48, 64)
+    np.testing.assert_allclose(depth, predictor.predict(rgb, focal_px=60.0).depth_m, rtol=1e-6)
+    np.testing.assert_array_equal(cloud_to_array(cloud)["rgb"], pack_rgb(rgb))
+    # Rectified: a pinhole camera (K, as P is unset), D all zero; otherwise the camera's own D.
+    np.testing.assert_array_equal(info.k, camera.k)
+    np.testing.assert_allclose(info.d, (0.0,) * 5 if rectify else BARREL)

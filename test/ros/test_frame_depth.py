@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
-from sharp_depth_ros.ros.frame_depth import SkippedFrame, predict_frame_depth
+from sharp_depth_ros.ros.frame_depth import SkippedFrame, frame_rectifier, predict_frame_depth
 from sharp_depth_ros.ros.intrinsics import Intrinsics, intrinsics_from_focal
 
 
@@ -35,6 +37,7 @@ class InverseFocalPredictor:
 
 
 RGB = np.zeros((48, 64, 3), np.uint8)
+CAMERA_64 = intrinsics_from_focal(60.0, 64, 48)
 
 
 def test_camera_info_is_scaled_to_the_image_and_passed_to_the_predictor() -> None:
@@ -70,3 +73,56 @@ def test_camera_of_another_aspect_ratio_skips_the_frame_without_inference() -> N
     with pytest.raises(SkippedFrame, match="not a resize"):
         predict_frame_depth(predictor, FocalPolicy("camera_info"), RGB, other)
     assert predictor.calls == []
+
+
+@dataclass
+class _Info:
+    """The CameraInfo fields rectification reads (any sensor_msgs/CameraInfo has them)."""
+
+    d: tuple[float, ...]
+    distortion_model: str = "plumb_bob"
+    width: int = 64
+    height: int = 48
+    k: tuple[float, ...] = (60.0, 0.0, 31.5, 0.0, 60.0, 23.5, 0.0, 0.0, 1.0)
+    r: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+    p: tuple[float, ...] = (0.0,) * 12
+
+
+BARREL = (-0.28, 0.07, 5e-4, -2e-4, 0.0)  # issue 17's plumb_bob D
+PINCUSHION = (0.25, 0.0, 0.0, 0.0, 0.0)  # rectified corners come from outside the image
+
+
+def test_no_rectifier_for_zero_distortion_or_without_camera_info() -> None:
+    assert frame_rectifier(_Info(d=(0.0,) * 5), 64, 48) is None
+    assert frame_rectifier(None, 64, 48) is None
+
+
+def test_a_distortion_that_cannot_be_undone_skips_the_frame() -> None:
+    with pytest.raises(SkippedFrame, match="cannot rectify"):
+        frame_rectifier(_Info(d=(0.1,), distortion_model="unknown_model"), 64, 48)
+    with pytest.raises(SkippedFrame, match="not a resize"):
+        frame_rectifier(_Info(d=BARREL), 64, 64)
+
+
+def test_rectified_frame_is_predicted_on_the_rectified_image_with_its_camera() -> None:
+    rgb = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    rectifier = frame_rectifier(_Info(d=PINCUSHION, width=128, height=96, k=(120.0, 0, 63.5, 0,
+                                120.0, 47.5, 0, 0, 1)), 64, 48)  # fmt: skip
+    assert rectifier is not None and not rectifier.valid_mask.all()
+    seen: list[np.ndarray] = []
+
+    class Recording(InverseFocalPredictor):
+        def predict(self, image, focal_px=None):
+            seen.append(image)
+            return super().predict(image, focal_px)
+
+    depth = predict_frame_depth(Recording([]), FocalPolicy("auto"), rgb, CAMERA_64, rectifier)
+    np.testing.assert_array_equal(seen[0], rectifier.rectify(rgb))
+    np.testing.assert_array_equal(depth.rgb, seen[0])
+    assert depth.rectified and depth.source is FocalSourceInUse.CAMERA_INFO
+    # The calibration at 128x96 scaled to the 64x48 frame: fx 60, centre (31.5, 23.5).
+    assert depth.intrinsics == intrinsics_from_focal(60.0, 64, 48)
+    assert np.isnan(depth.depth_m[~rectifier.valid_mask]).all()
+    inside = rectifier.valid_mask.copy()
+    inside[0, 0] = False  # the predictor's own invalid pixel
+    np.testing.assert_allclose(depth.depth_m[inside], 0.6)
