@@ -98,6 +98,11 @@ def write_depth_bag(
     reader = open_reader(input_path)
     try:
         info_topic = check_topics(reader, options, input_path)
+        if info_topic is None and options.focal_source == "auto":
+            LOGGER.warning(
+                "no CameraInfo for %s: the network estimates the focal length (metric scale)",
+                options.image_topic,
+            )
         storage = options.storage or _storage_of(input_path)
         total = sum(c.msgcount for c in reader.connections if c.topic == options.image_topic)
         with (

@@ -51,8 +51,9 @@ def check_topics(reader: Reader, options: BagDepthOptions, input_path: Path) -> 
     """Check the image and CameraInfo topics; returns the CameraInfo topic to use, if any.
 
     Raises:
-        ValueError: a missing topic or one of the wrong type (listing the bag's topics), or an
-            output topic that the input already has.
+        ValueError: a missing topic or one of the wrong type (listing the bag's topics), an
+            output topic that the input already has, or focal_source camera_info without a
+            CameraInfo topic.
     """
     topics = {topic: info.msgtype for topic, info in reader.topics.items()}
     listing = ", ".join(f"{topic} ({msgtype})" for topic, msgtype in sorted(topics.items()))
@@ -71,6 +72,11 @@ def check_topics(reader: Reader, options: BagDepthOptions, input_path: Path) -> 
         raise ValueError(f"{input_path} has no topic {info_topic}; its topics: {listing}")
     elif topics[info_topic] != messages.CAMERA_INFO:
         raise ValueError(f"{info_topic} is {topics[info_topic]}, expected {messages.CAMERA_INFO}")
+    if info_topic is None and options.focal_source == "camera_info":
+        raise ValueError(
+            f"focal source camera_info, but {input_path} has no CameraInfo topic for "
+            f"{options.image_topic} (pass --camera-info-topic); its topics: {listing}"
+        )
     if clashes := [topic for topic in options.output_topics() if topic in topics]:
         raise ValueError(
             f"{input_path} already has {', '.join(clashes)}: choose another --namespace"

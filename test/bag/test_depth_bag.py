@@ -13,6 +13,7 @@ from sharp_depth_ros.bag.depth_bag import write_depth_bag
 from sharp_depth_ros.bag.options import BagDepthOptions
 from sharp_depth_ros.bag.topics import check_input
 from sharp_depth_ros.inference import DepthPredictor
+from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.inference.rectification import CameraModel, Rectifier
 from sharp_depth_ros.model import create_model
 from sharp_depth_ros.ros.cloud_points import cloud_to_array, pack_rgb
@@ -142,3 +143,34 @@ def test_distorted_frames_are_rectified_unless_turned_off(
     # Rectified: a pinhole camera (K, as P is unset), D all zero; otherwise the camera's own D.
     np.testing.assert_array_equal(info.k, camera.k)
     np.testing.assert_allclose(info.d, (0.0,) * 5 if rectify else BARREL)
+
+
+def test_without_camera_info_the_estimate_is_smoothed_across_frames(
+    record_camera_bag, read_bag, tmp_path, caplog
+) -> None:
+    class Estimating:
+        """Estimates 50 px, then 70 px; depth 1 m at the estimate."""
+
+        def __init__(self) -> None:
+            self.estimates = [50.0, 70.0]
+
+        def predict(self, image, focal_px=None):
+            assert focal_px is None
+            estimate = self.estimates.pop(0)
+            depth = np.ones(image.shape[:2], np.float32)
+            return DepthPrediction(depth_m=depth, focal_px=estimate, canonical_inverse_depth=depth,
+                                   focal_source=FocalSource.ESTIMATED, fov_deg=60.0)  # fmt: skip
+
+    recorded = record_camera_bag(count=2, with_info=False)
+    out = tmp_path / "out"
+    options = BagDepthOptions(image_topic=recorded.image_topic, focal_smoothing=0.5)
+    write_depth_bag(recorded.path, out, options, Estimating(), show_progress=False)
+    assert "no CameraInfo for /camera/image_raw" in caplog.text
+    infos = _messages(read_bag, out, "/sharp_depth/depth/camera_info", INFO)
+    depths = _messages(read_bag, out, "/sharp_depth/depth", IMAGE)
+    # Smoothed: 50, then 0.5 * 50 + 0.5 * 70 = 60 px; depth rescaled by 60 / 70 (§3.2).
+    assert [info.k[0] for info in infos] == [50.0, 60.0]
+    np.testing.assert_array_equal(infos[1].k, [60.0, 0, 31.5, 0, 60.0, 23.5, 0, 0, 1])
+    assert not infos[1].d.any()
+    second = np.frombuffer(depths[1].data, "<f4")
+    np.testing.assert_allclose(second, 60.0 / 70.0, rtol=1e-6)

@@ -32,3 +32,10 @@ def test_a_folder_that_is_no_bag_is_a_clear_error(tmp_path) -> None:
         check_input(tmp_path, BagDepthOptions(image_topic="/image"))
     with pytest.raises(FileNotFoundError, match="no bag at"):
         check_input(tmp_path / "missing", BagDepthOptions(image_topic="/image"))
+
+
+def test_camera_info_focal_source_needs_a_camera_info_topic(record_camera_bag) -> None:
+    recorded = record_camera_bag(count=1, with_info=False)
+    options = BagDepthOptions(image_topic=recorded.image_topic, focal_source="camera_info")
+    with pytest.raises(ValueError, match="no CameraInfo topic for /camera/image_raw"):
+        check_input(recorded.path, options)
