@@ -4,7 +4,9 @@
         camera_info:=/camera/color/camera_info device:=cuda
 
 Parameters come from config/depth.yaml in the package share (or `params_file:=...`); the
-`checkpoint`, `preset` and `device` arguments override it when not empty.
+`checkpoint`, `preset`, `device` and `autostart` arguments override it when not empty.
+`autostart:=false` leaves the (lifecycle) node unconfigured for a lifecycle manager or
+`ros2 lifecycle set /sharp_depth configure`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from launch import LaunchDescription
 
 PACKAGE = "sharp_depth_ros"
 # Launch arguments that override the node parameter of the same name when not empty.
-PARAMETER_OVERRIDES = ("checkpoint", "preset", "device")
+PARAMETER_OVERRIDES = ("checkpoint", "preset", "device", "autostart")
 
 
 def _depth_node(context, *args, **kwargs):
@@ -74,6 +76,12 @@ def generate_launch_description() -> LaunchDescription:
             ),
             DeclareLaunchArgument(
                 "device", default_value="", description="auto | cpu | cuda; empty: params file."
+            ),
+            DeclareLaunchArgument(
+                "autostart",
+                default_value="",
+                description="true: configure and activate at start-up; false: wait for "
+                "lifecycle transitions; empty: params file (true).",
             ),
             DeclareLaunchArgument(
                 "use_rviz", default_value="false", description="Also start RViz (depth.rviz)."

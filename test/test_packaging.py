@@ -25,7 +25,14 @@ def test_package_xml_declares_the_ros_dependencies():
     assert root.get("format") == "3"
     assert root.findtext("name") == "sharp_depth_ros"
     exec_deps = {e.text for e in root.findall("exec_depend")}
-    assert {"rclpy", "sensor_msgs", "std_msgs", "geometry_msgs", "diagnostic_msgs"} <= exec_deps
+    assert {
+        "rclpy",
+        "sensor_msgs",
+        "std_msgs",
+        "geometry_msgs",
+        "diagnostic_msgs",
+        "lifecycle_msgs",
+    } <= exec_deps
     assert {e.text for e in root.findall("test_depend")} >= {"ament_flake8", "ament_pep257"}
     assert root.find("export/build_type").text == "ament_python"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import Iterator
 
@@ -56,3 +57,14 @@ def autocast_for(device: torch.device, dtype: torch.dtype) -> Iterator[None]:
         return
     with torch.autocast(device_type=device.type, dtype=dtype):
         yield
+
+
+def free_accelerator_memory() -> None:
+    """Give the memory of dropped models back: collect garbage, then empty the CUDA cache.
+
+    Call once the last reference to a model is gone (PyTorch's caching allocator keeps freed
+    blocks for reuse; other processes only see them again after `empty_cache`).
+    """
+    gc.collect()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()

@@ -7,6 +7,9 @@ from typing import Protocol
 from sharp_depth_ros.inference import DepthPredictor
 from sharp_depth_ros.ros.parameters import NodeParams
 
+# What loading a model raises for a bad preset, file, config, device or precision.
+MODEL_ERRORS = (ValueError, FileNotFoundError, KeyError, RuntimeError, OSError)
+
 
 class _HasLogger(Protocol):
     def get_logger(self): ...  # noqa: D102
@@ -55,7 +58,7 @@ def load_predictor(params: NodeParams, node: _HasLogger | None = None) -> DepthP
             device=device,
             precision=precision,
         )
-    except (ValueError, FileNotFoundError, KeyError, RuntimeError) as error:
+    except MODEL_ERRORS as error:
         message = str(error.args[0]) if isinstance(error, KeyError) else str(error)
         files = [value for value in (params.checkpoint, params.config) if value]
         # Name the file even when the loader's message does not.

@@ -5,6 +5,11 @@ Topics (relative, so namespaces and remaps work): subscribes `image` (or `image/
 frame, REP 103) and `/diagnostics`. Inference runs in a worker thread on the newest frame only, and
 only while something subscribes to an output.
 
+A lifecycle (managed) node: `configure` loads the model, `activate` subscribes and publishes,
+`deactivate` stops both, `cleanup` frees the model. With `autostart` (default) it configures and
+activates itself at start-up. With `rectify` (default) a distorted camera (CameraInfo D) is
+rectified before inference, and every output describes the rectified pinhole camera.
+
 Runs on rclpy from Humble (Python 3.10) to Kilted: where their APIs differ the code says so.
 """
 
@@ -25,11 +30,12 @@ import rclpy.logging
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.executors import ExternalShutdownException
-from rclpy.node import Node
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
 
+from sharp_depth_ros.inference.devices import free_accelerator_memory
 from sharp_depth_ros.ros import conversions
 from sharp_depth_ros.ros.camera_info import (
     Intrinsics,
@@ -43,8 +49,8 @@ from sharp_depth_ros.ros.diagnostics import (
     build_diagnostics,
 )
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
-from sharp_depth_ros.ros.frame_depth import SkippedFrame, predict_frame_depth
-from sharp_depth_ros.ros.model_loading import load_predictor
+from sharp_depth_ros.ros.frame_depth import SkippedFrame, frame_rectifier, predict_frame_depth
+from sharp_depth_ros.ros.model_loading import MODEL_ERRORS, load_predictor
 from sharp_depth_ros.ros.parameters import (
     PARAM_SPECS,
     SPECS_BY_NAME,
@@ -53,8 +59,16 @@ from sharp_depth_ros.ros.parameters import (
     descriptor,
 )
 from sharp_depth_ros.ros.point_cloud import depth_to_cloud
+from sharp_depth_ros.ros.worker import LatestFrameWorker
 
 LOG_THROTTLE_S = 5.0  # one line per problem kind per 5 s: a bad stream must not flood the log
+# rclpy.lifecycle exists with this API (LifecycleNode, LifecycleState, TransitionCallbackReturn,
+# create_lifecycle_publisher, trigger_*) from Humble (rclpy 3.3) through Kilted (rclpy 9).
+SUCCESS, FAILURE = TransitionCallbackReturn.SUCCESS, TransitionCallbackReturn.FAILURE
+
+
+class StartupError(RuntimeError):
+    """`autostart` could not configure or activate the node; the message is the one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +77,19 @@ class _Frame:
     received_s: float  # time.monotonic() at arrival
 
 
-class DepthNode(Node):
+class DepthNode(LifecycleNode):
     """ROS 2 wrapper around `DepthPredictor`; never repeats the predictor's logic.
 
     Args:
-        predictor: anything with `predict(rgb, focal_px) -> DepthPrediction` and `device`;
-            when None it is loaded from the model parameters (see `model_loading`).
+        predictor: anything with `predict(rgb, focal_px) -> DepthPrediction` and `device`, used
+            at every `configure`; when None the model is loaded from the model parameters at
+            `configure` (see `model_loading`) and freed at `cleanup`.
         node_name: the node name.
         **node_options: passed to `rclpy.node.Node` (`namespace`, `parameter_overrides`, ...).
+
+    Raises:
+        ValueError: a parameter value is invalid (e.g. min_depth >= max_depth).
+        StartupError: `autostart` is true and configure or activate failed.
     """
 
     def __init__(
@@ -86,7 +105,8 @@ class DepthNode(Node):
         self.params = NodeParams(
             **{s.name: coerce(s, self.get_parameter(s.name).value) for s in PARAM_SPECS}
         )
-        self.predictor = predictor if predictor is not None else load_predictor(self.params, self)
+        self._given_predictor = predictor
+        self.predictor: object | None = None  # loaded by configure, freed by cleanup
         self.focal_policy = FocalPolicy(
             self.params.focal_source, self.params.fixed_focal_px, self.params.focal_smoothing
         )
@@ -107,12 +127,12 @@ class DepthNode(Node):
         self._failing = False  # the latest processed frame raised
         self._last_error = ""
         self._traced_errors: set[tuple[str, str, int]] = set()
-        self._create_topics()
-        from sharp_depth_ros.ros.worker import LatestFrameWorker
-
-        self.worker: LatestFrameWorker[_Frame] = LatestFrameWorker(
-            self._process, on_error=self._on_frame_error
-        )
+        self._active = False  # between activate and deactivate: frames are processed
+        self.worker: LatestFrameWorker[_Frame] | None = None
+        self._publishers: list = []
+        self._subscriptions_in_use: list = []
+        self._diagnostics_timer = None
+        self.transition_error = ""  # one-line reason of the latest failed transition
         # rclpy Iron, Jazzy and Kilted run post-set callbacks once the new values are stored;
         # Humble has only on-set callbacks, so there the validating callback also applies them
         # (it is this node's only one, so its verdict is final).
@@ -121,11 +141,134 @@ class DepthNode(Node):
             self.add_post_set_parameters_callback(self._apply_parameters)
         else:
             self.add_on_set_parameters_callback(self._validate_and_apply_parameters)
-        self.create_timer(self.params.diagnostics_period_s, self._publish_diagnostics)
+        if self.params.autostart:
+            try:
+                self._autostart()
+            except StartupError:
+                self.destroy_node()
+                raise
+        else:
+            self.get_logger().info("unconfigured: waiting for the configure transition")
+
+    def _autostart(self) -> None:
+        """Configure and activate now, as `ros2 lifecycle set` would.
+
+        Raises:
+            StartupError: with the transition's one-line reason.
+        """
+        triggers = (("configure", self.trigger_configure), ("activate", self.trigger_activate))
+        for name, trigger in triggers:
+            if trigger() != SUCCESS:
+                raise StartupError(self.transition_error or f"{name} failed")
+
+    # ---- lifecycle transitions (executor thread) ----------------------------------------------
+    # Each callback catches its own errors: rclpy turns an exception into ERROR, which would
+    # hide the reason; FAILURE returns to the previous state and the node stays alive.
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Load the model and create the publishers, the worker and the diagnostics timer."""
+        try:
+            self.predictor = (
+                self._given_predictor
+                if self._given_predictor is not None
+                else load_predictor(self.params, self)
+            )
+        except MODEL_ERRORS as error:
+            message = str(error.args[0]) if isinstance(error, KeyError) else str(error)
+            return self._fail("configure", message.splitlines()[0] if message else repr(error))
+        self.focal_policy = FocalPolicy(
+            self.params.focal_source, self.params.fixed_focal_px, self.params.focal_smoothing
+        )
+        qos_out = self._qos(self.params.output_reliability)
+        # Lifecycle publishers publish only while the node is active.
+        self.depth_pub = self.create_lifecycle_publisher(Image, "depth", qos_out)
+        self.depth_info_pub = self.create_lifecycle_publisher(
+            CameraInfo, "depth/camera_info", qos_out
+        )
+        self.points_pub = self.create_lifecycle_publisher(PointCloud2, "points", qos_out)
+        self.diagnostics_pub = self.create_lifecycle_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._publishers = [
+            self.depth_pub,
+            self.depth_info_pub,
+            self.points_pub,
+            self.diagnostics_pub,
+        ]
+        self.worker = LatestFrameWorker(self._process, on_error=self._on_frame_error)
+        self._diagnostics_timer = self.create_timer(
+            self.params.diagnostics_period_s, self._publish_diagnostics
+        )
+        self.get_logger().info(f"configured: model on {getattr(self.predictor, 'device', '?')}")
+        return SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Subscribe to the camera and enable the publishers."""
+        qos_in = self._qos(self.params.input_reliability)
+        if self.params.use_compressed:
+            self._image_sub = self.create_subscription(
+                CompressedImage, "image/compressed", self._on_image, qos_in
+            )
+        else:
+            self._image_sub = self.create_subscription(Image, "image", self._on_image, qos_in)
+        self._info_sub = self.create_subscription(
+            CameraInfo, "camera_info", self._on_camera_info, qos_in
+        )
+        self._subscriptions_in_use = [self._image_sub, self._info_sub]
+        with self._lock:
+            self._active, self._idle = True, None
+            self._next_depth_s = self._next_points_s = 0.0
         self.get_logger().info(
             f"ready on {getattr(self.predictor, 'device', '?')}: subscribed to "
             f"{self._image_sub.topic_name} and {self._info_sub.topic_name}"
         )
+        return super().on_activate(state)  # enables the lifecycle publishers
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Unsubscribe and stop publishing; a frame in progress is dropped, the model kept."""
+        self._stop_subscriptions()
+        self.get_logger().info("deactivated: not subscribed, not publishing")
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Free the model (and accelerator memory), the publishers, the worker and the timer."""
+        self._release()
+        self.get_logger().info("cleaned up: model freed")
+        return SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything, from whichever state."""
+        self._release()
+        return SUCCESS
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything and go back to unconfigured."""
+        self._release()
+        return SUCCESS
+
+    def _fail(self, transition: str, reason: str) -> TransitionCallbackReturn:
+        self.transition_error = reason
+        self.get_logger().error(f"{transition} failed: {reason}")
+        return FAILURE
+
+    def _stop_subscriptions(self) -> None:
+        with self._lock:
+            self._active = False
+        for subscription in self._subscriptions_in_use:
+            self.destroy_subscription(subscription)
+        self._subscriptions_in_use = []
+
+    def _release(self) -> None:
+        self._stop_subscriptions()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        if self._diagnostics_timer is not None:
+            self.destroy_timer(self._diagnostics_timer)
+            self._diagnostics_timer = None
+        for publisher in self._publishers:
+            self.destroy_lifecycle_publisher(publisher)
+        self._publishers = []
+        self.predictor = None
+        free_accelerator_memory()
 
     # ---- set-up -----------------------------------------------------------------------------
     def _qos(self, reliability: str) -> QoSProfile:
@@ -136,25 +279,6 @@ class DepthNode(Node):
             if reliability == "reliable"
             else ReliabilityPolicy.BEST_EFFORT,
         )
-
-    def _create_topics(self) -> None:
-        qos_in, qos_out = (
-            self._qos(self.params.input_reliability),
-            self._qos(self.params.output_reliability),
-        )
-        if self.params.use_compressed:
-            self._image_sub = self.create_subscription(
-                CompressedImage, "image/compressed", self._on_image, qos_in
-            )
-        else:
-            self._image_sub = self.create_subscription(Image, "image", self._on_image, qos_in)
-        self._info_sub = self.create_subscription(
-            CameraInfo, "camera_info", self._on_camera_info, qos_in
-        )
-        self.depth_pub = self.create_publisher(Image, "depth", qos_out)
-        self.depth_info_pub = self.create_publisher(CameraInfo, "depth/camera_info", qos_out)
-        self.points_pub = self.create_publisher(PointCloud2, "points", qos_out)
-        self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
     def _throttled(self, key: str, message: str) -> bool:
         """Whether to log `message` now: at most once per LOG_THROTTLE_S for each kind of problem.
@@ -193,6 +317,9 @@ class DepthNode(Node):
             self._camera_info, self._camera = msg, intrinsics
 
     def _on_image(self, msg: Image | CompressedImage) -> None:
+        worker = self.worker
+        if worker is None or not self._active:  # a callback already queued at deactivate
+            return
         now_s = time.monotonic()
         self.input_rate.tick(now_s)
         # Lazy: nobody listens, so neither decode nor infer. The focal policy (and its smoothed
@@ -213,12 +340,14 @@ class DepthNode(Node):
                 return
             rate_hz = self.params.depth_rate_hz
             self._next_depth_s = now_s + 1.0 / rate_hz if rate_hz > 0 else 0.0
-        self.worker.submit(_Frame(msg, now_s))
+        worker.submit(_Frame(msg, now_s))
 
     # ---- worker thread ------------------------------------------------------------------------
     def _process(self, frame: _Frame) -> None:
         start_s = time.monotonic()
-        params = self.params
+        params, predictor = self.params, self.predictor
+        if predictor is None:  # cleaned up while this frame waited
+            return
         try:
             if isinstance(frame.msg, CompressedImage):
                 rgb = conversions.compressed_to_rgb(frame.msg, max_side_px=params.max_image_side_px)
@@ -230,14 +359,18 @@ class DepthNode(Node):
             return
         with self._lock:
             camera, camera_info = self._camera, self._camera_info
+        height, width = rgb.shape[:2]
         try:
-            depth = predict_frame_depth(self.predictor, self.focal_policy, rgb, camera)
+            rectifier = frame_rectifier(camera_info, width, height) if params.rectify else None
+            depth = predict_frame_depth(predictor, self.focal_policy, rgb, camera, rectifier)
         except SkippedFrame as error:
             self.skipped_bad += 1
             self._warn("focal", f"skipping image: {error}")
             return
         self._note_source(depth.source, depth.intrinsics.fx_px)
-        self._publish(frame, depth.depth_m, depth.rgb, depth.intrinsics, camera_info)
+        # Rectified outputs describe a pinhole camera: the source's D no longer applies.
+        source_info = None if depth.rectified else camera_info
+        self._publish(frame, depth.depth_m, depth.rgb, depth.intrinsics, source_info)
         end_s = time.monotonic()
         self.inference_s.add(depth.inference_s)
         self.overhead_s.add((end_s - start_s) - depth.inference_s)
@@ -358,7 +491,7 @@ class DepthNode(Node):
             "overhead_median_ms": overhead_median_ms,
             "frames_in": self.input_rate.count,
             "frames_out": self.depth_rate.count,
-            "dropped_frames": self.worker.dropped,
+            "dropped_frames": self.worker.dropped if self.worker is not None else 0,
             "skipped_bad_input": self.skipped_bad,
             "skipped_no_subscriber": self.skipped_idle,
             "failed_frames": self.failed_frames,
@@ -387,7 +520,7 @@ class DepthNode(Node):
 
     def destroy_node(self) -> None:
         """Stop the worker before the publishers go away."""
-        self.worker.stop()
+        self._release()
         super().destroy_node()
 
 
@@ -395,16 +528,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `depth_node` / `python -m sharp_depth_ros.ros.node`.
 
     Returns:
-        0 on a clean shutdown, 1 when start-up fails (bad parameter, model or checkpoint).
+        0 on a clean shutdown, 1 when start-up fails (bad parameter; with `autostart`, also a
+        failed configure or activate, e.g. a bad checkpoint). Without `autostart` a failed
+        configure leaves the node running, unconfigured.
     """
     rclpy.init(args=argv if argv is not None else sys.argv)
     node = None
     try:
         try:
             node = DepthNode()
-        except (ValueError, FileNotFoundError, KeyError, RuntimeError) as error:
-            message = str(error.args[0]) if isinstance(error, KeyError) else str(error)
-            rclpy.logging.get_logger("sharp_depth").fatal(f"start-up failed: {message}")
+        except (ValueError, StartupError) as error:
+            rclpy.logging.get_logger("sharp_depth").fatal(f"start-up failed: {error}")
             return 1
         rclpy.spin(node)
     except KeyboardInterrupt:

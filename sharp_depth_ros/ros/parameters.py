@@ -39,6 +39,10 @@ class ParamSpec:
 
 
 PARAM_SPECS: tuple[ParamSpec, ...] = (
+    # Lifecycle (start-up only).
+    ParamSpec(name="autostart", default=True, dynamic=False,
+              description="Configure and activate at start-up; false: wait for lifecycle "
+              "transitions (change_state)."),
     # Model (start-up only).
     ParamSpec(name="preset", default="", dynamic=False,
               description="Model preset; empty = the shipped default model."),
@@ -66,6 +70,9 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               description="History depth (keep last) of subscriptions and publishers."),
     ParamSpec(name="max_image_side_px", default=4096, dynamic=False, min_value=16,
               max_value=16384, description="Frames with a longer side are refused."),
+    ParamSpec(name="rectify", default=True, dynamic=True,
+              description="Undo the lens distortion of CameraInfo D before inference; outputs "
+              "then describe the rectified camera (D zero). false for image_rect inputs."),
     # Focal length.
     ParamSpec(name="focal_source", default="auto", dynamic=True, choices=FOCAL_SOURCES,
               description="auto: CameraInfo fx if valid, else estimate; camera_info; estimate; "
@@ -102,6 +109,7 @@ SPECS_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in PARAM_SPECS}
 class NodeParams:
     """A validated snapshot of all parameters (field names = parameter names)."""
 
+    autostart: bool = True
     preset: str = ""
     checkpoint: str = ""
     config: str = ""
@@ -113,6 +121,7 @@ class NodeParams:
     output_reliability: str = "reliable"
     qos_depth: int = 1
     max_image_side_px: int = 4096
+    rectify: bool = True
     focal_source: str = "auto"
     fixed_focal_px: float = 0.0
     focal_smoothing: float = 0.9

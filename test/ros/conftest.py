@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,3 +148,25 @@ def depth_node(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) 
     )
     yield process
     process.stop()
+
+
+@pytest.fixture
+def spun(rclpy_context: None) -> Iterator:
+    """Factory: spun(node) spins an in-process node in a thread; destroyed at teardown."""
+    from rclpy.executors import SingleThreadedExecutor
+
+    executors: list[tuple[SingleThreadedExecutor, threading.Thread, Any]] = []
+
+    def spin(node: Any) -> Any:
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        thread = threading.Thread(target=executor.spin, daemon=True)
+        thread.start()
+        executors.append((executor, thread, node))
+        return node
+
+    yield spin
+    for executor, thread, node in executors:
+        executor.shutdown()
+        thread.join(5)
+        node.destroy_node()

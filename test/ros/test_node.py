@@ -63,13 +63,21 @@ def _set(client: StreamClient, **values: object) -> None:
 
 
 def _one_depth(client: StreamClient, **publish_kwargs: object) -> tuple[Image, CameraInfo]:
-    """Publish one frame and wait for its depth and depth/camera_info (matched by stamp)."""
+    """Publish a frame and wait for its depth and depth/camera_info (matched by stamp).
+
+    The frame is sent again every 4 s: right after start-up the node may not have matched our
+    subscriptions yet, and then (lazy inference) it rightly drops the frame.
+    """
     client.spin_for(0.05)
     client.depth.clear(), client.depth_info.clear(), client.points.clear()
-    header = client.publish_frame(RGB, **publish_kwargs)
-    assert client.spin_until(
-        lambda: any(m.header.stamp == header.stamp for m in client.depth_info.messages), 20
-    ), "no depth for the frame"
+    for _ in range(5):
+        header = client.publish_frame(RGB, **publish_kwargs)
+        if client.spin_until(
+            lambda h=header: any(m.header.stamp == h.stamp for m in client.depth_info.messages), 4
+        ):
+            break
+    else:
+        raise AssertionError("no depth for the frame")
     depth = next(m for m in client.depth.messages if m.header.stamp == header.stamp)
     info = next(m for m in client.depth_info.messages if m.header.stamp == header.stamp)
     return depth, info

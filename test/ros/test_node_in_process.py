@@ -7,15 +7,12 @@ worker thread, logging to /rosout and /diagnostics over DDS, is the node's own c
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticStatus
 from rcl_interfaces.msg import Log
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import CameraInfo
 
@@ -65,26 +62,6 @@ class FlakyPredictor:
 
 def _out_of_memory() -> None:
     raise RuntimeError("simulated out of memory")
-
-
-@pytest.fixture
-def spun(rclpy_context: None) -> Iterator:
-    """Factory: spun(node) spins `node` in a background thread until the test ends."""
-    executors: list[tuple[SingleThreadedExecutor, threading.Thread, DepthNode]] = []
-
-    def spin(node: DepthNode) -> DepthNode:
-        executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        thread = threading.Thread(target=executor.spin, daemon=True)
-        thread.start()
-        executors.append((executor, thread, node))
-        return node
-
-    yield spin
-    for executor, thread, node in executors:
-        executor.shutdown()
-        thread.join(5)
-        node.destroy_node()
 
 
 def _status(client: StreamClient, namespace: str) -> DiagnosticStatus | None:
