@@ -80,6 +80,8 @@ def options_from_args(args: argparse.Namespace):
     from sharp_depth_ros.bag.options import BagDepthOptions
 
     focal_source = args.focal_source
+    if focal_source == "fixed" and args.focal_px is None:
+        raise ValueError("--focal-source fixed needs --focal-px")
     if args.focal_px is not None:
         if focal_source not in ("auto", "fixed"):
             raise ValueError(f"--focal-px needs --focal-source fixed, not {focal_source}")

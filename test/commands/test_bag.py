@@ -146,3 +146,18 @@ def test_compressed_bag_is_processed_without_any_ros_package(
     written = read_bag(out)
     assert [len(written[topic]) for topic in OUTPUTS] == [2, 2, 2]
     assert len(written[recorded.image_topic]) == 3
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--focal-source", "fixed"], "--focal-source fixed needs --focal-px"),
+        (["--focal-source", "estimate", "--focal-px", "500"], "--focal-px needs --focal-source"),
+        (["--namespace", "depth/"], "namespace must start with '/'"),
+    ],
+)
+def test_contradictory_options_are_one_line_errors(extra, message, tmp_path, capsys) -> None:
+    code = main(["bag", str(tmp_path), "--out", str(tmp_path / "o"), "--image-topic", "/i", *extra])
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
