@@ -128,6 +128,7 @@ class DepthNode(LifecycleNode):
         self._last_error = ""
         self._traced_errors: set[tuple[str, str, int]] = set()
         self._active = False  # between activate and deactivate: frames are processed
+        self._configured = False  # between a successful configure and cleanup
         self.worker: LatestFrameWorker[_Frame] | None = None
         self._publishers: list = []
         self._subscriptions_in_use: list = []
@@ -197,6 +198,7 @@ class DepthNode(LifecycleNode):
         self._diagnostics_timer = self.create_timer(
             self.params.diagnostics_period_s, self._publish_diagnostics
         )
+        self._configured = True
         self.get_logger().info(f"configured: model on {getattr(self.predictor, 'device', '?')}")
         return SUCCESS
 
@@ -257,6 +259,7 @@ class DepthNode(LifecycleNode):
         self._subscriptions_in_use = []
 
     def _release(self) -> None:
+        self._configured = False
         self._stop_subscriptions()
         if self.worker is not None:
             self.worker.stop()
@@ -450,8 +453,18 @@ class DepthNode(LifecycleNode):
         }
 
     def _validate_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
+        changes = self._changes(parameters)
+        # Model, QoS and input parameters are read by configure and activate: changing them later
+        # would do nothing (or leave publishers and subscriptions inconsistent), so say so.
+        unconfigured_only = [name for name in changes if not SPECS_BY_NAME[name].dynamic]
+        if unconfigured_only and self._configured:
+            return SetParametersResult(
+                successful=False,
+                reason=f"{', '.join(unconfigured_only)} can only be set while the node is "
+                "unconfigured (read at configure): deactivate and clean up first",
+            )
         try:
-            self.params.replace(**self._changes(parameters))
+            self.params.replace(**changes)
         except (ValueError, TypeError) as error:
             return SetParametersResult(successful=False, reason=str(error))
         return SetParametersResult(successful=True)

@@ -1,8 +1,10 @@
 """The node's parameters: one table with types, ranges, descriptions and defaults.
 
 `config/depth.yaml`, the launch file and docs/ros.md list the same names; tests check that they
-agree. Parameters marked dynamic take effect at once when set at run time; the others are read at
-start-up (declared read-only, so `ros2 param set` says so instead of silently doing nothing).
+agree. Parameters marked dynamic take effect at once when set at run time. The others (model,
+QoS, input) are read by the lifecycle's configure and activate: the node accepts them only while
+it is unconfigured, and refuses them with a reason otherwise. `autostart` is read once at start-up
+and declared read-only, so `ros2 param set` says so instead of silently doing nothing.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               max_value=60.0, description="Period of /diagnostics messages."),
 )  # fmt: skip
 SPECS_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in PARAM_SPECS}
+START_UP_ONLY = frozenset({"autostart"})  # read in the constructor, never again
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,7 +177,7 @@ def validate_value(spec: ParamSpec, value: Any) -> None:
 
 
 def descriptor(spec: ParamSpec) -> ParameterDescriptor:
-    """The ROS descriptor of a spec: type, description, range, read-only unless dynamic."""
+    """The ROS descriptor of a spec: type, description, range, read-only if start-up only."""
     kind = {
         bool: ParameterType.PARAMETER_BOOL,
         int: ParameterType.PARAMETER_INTEGER,
@@ -185,7 +188,7 @@ def descriptor(spec: ParamSpec) -> ParameterDescriptor:
         name=spec.name,
         type=kind,
         description=spec.description,
-        read_only=not spec.dynamic,
+        read_only=spec.name in START_UP_ONLY,
     )
     if spec.choices:
         result.additional_constraints = "one of: " + ", ".join(spec.choices)

@@ -260,6 +260,39 @@ def test_camera_info_of_another_aspect_ratio_skips_frames_until_a_matching_one(
     assert info.k[0] == 150.0
 
 
+def _distorted_info(header: Any, model: str, d: list[float]) -> CameraInfo:
+    info = CameraInfo(header=header, width=WIDTH, height=HEIGHT, distortion_model=model, d=d)
+    info.k = [140.0, 0.0, 80.0, 0.0, 140.0, 60.0, 0.0, 0.0, 1.0]  # unlike the other tests' K
+    info.p = [140.0, 0.0, 80.0, 0.0, 0.0, 140.0, 60.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    return info
+
+
+def test_a_distorted_camera_gives_the_rectified_pinhole_camera_info(
+    node: Any, client: StreamClient
+) -> None:
+    # The issue's wide-angle camera; the geometry is checked in test_node_rectification.py.
+    distortion = [-0.28, 0.07, 5e-4, -2e-4, 0.0]
+    for _ in range(3):  # CameraInfo and image travel separately: send until one pair is used
+        client.info_pub.publish(_distorted_info(client.header(), "plumb_bob", distortion))
+        client.spin_for(0.2)
+        _, info = _one_depth(client)
+        if info.k[0] == 140.0:  # made with the distorted CameraInfo
+            break
+    assert info.distortion_model == "plumb_bob" and list(info.d) == [0.0] * 5
+    assert list(info.k) == [140.0, 0.0, 80.0, 0.0, 140.0, 60.0, 0.0, 0.0, 1.0]
+    assert list(info.p) == [140.0, 0.0, 80.0, 0.0, 0.0, 140.0, 60.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    # A model that cannot be undone skips frames with a reason; a usable CameraInfo recovers.
+    client.info_pub.publish(_distorted_info(client.header(), "kannala", distortion[:4]))
+    client.spin_for(0.2)
+    client.depth.clear()
+    client.publish_frame(RGB)
+    assert node.wait_for_log("cannot rectify distortion model 'kannala'", 10), node.log()[-2000:]
+    client.spin_for(0.5)
+    assert len(client.depth) == 0
+    _, info = _one_depth(client, intrinsics=intrinsics_from_focal(150.0, WIDTH, HEIGHT))
+    assert info.k[0] == 150.0
+
+
 def test_non_finite_model_output_is_published_as_nan_and_compressed_input_works(
     nan_checkpoint: Path, start_node, rclpy_context: None
 ) -> None:

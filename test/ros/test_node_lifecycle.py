@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from lifecycle_msgs.msg import State, Transition
 from lifecycle_msgs.srv import ChangeState, GetState
+from rcl_interfaces.msg import SetParametersResult
+from rcl_interfaces.srv import SetParameters
 from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.parameter import Parameter
 
@@ -35,7 +37,7 @@ class LifecycleClient:
     """Calls a node's lifecycle services from a StreamClient."""
 
     def __init__(self, client: StreamClient, node_name: str) -> None:
-        self.client = client
+        self.client, self.node_name = client, node_name
         self.change = client.create_client(ChangeState, f"{node_name}/change_state")
         self.get = client.create_client(GetState, f"{node_name}/get_state")
 
@@ -50,6 +52,20 @@ class LifecycleClient:
         )
         assert self.client.spin_until(future.done, timeout_s), "no answer from change_state"
         return bool(future.result().success)
+
+    def set_parameter(self, name: str, value: object) -> SetParametersResult:
+        """Through the node's set_parameters service, as `ros2 param set` does."""
+        service = self.client.create_client(SetParameters, f"{self.node_name}/set_parameters")
+        try:
+            assert service.wait_for_service(10)
+            request = SetParameters.Request(
+                parameters=[Parameter(name, value=value).to_parameter_msg()]
+            )
+            future = service.call_async(request)
+            assert self.client.spin_until(future.done, 10)
+            return future.result().results[0]
+        finally:
+            self.client.destroy_client(service)
 
     def state(self) -> int:
         future = self.get.call_async(GetState.Request())
@@ -148,8 +164,8 @@ def test_without_autostart_it_publishes_only_between_activate_and_deactivate(
     assert process.process.poll() is None
 
 
-def test_a_bad_checkpoint_fails_configure_and_the_node_stays_alive(
-    start_node: Any, stream: Any, tmp_path: Path
+def test_a_bad_checkpoint_fails_configure_the_node_stays_alive_and_a_good_one_configures(
+    tiny_checkpoint: Path, start_node: Any, stream: Any, tmp_path: Path
 ) -> None:
     wrong = tmp_path / "wrong.safetensors"
     wrong.write_bytes(b"this is not a checkpoint")
@@ -165,6 +181,14 @@ def test_a_bad_checkpoint_fails_configure_and_the_node_stays_alive(
         assert process.process.poll() is None
     failures = [line for line in process.log().splitlines() if "configure failed:" in line]
     assert len(failures) == 2 and "wrong.safetensors" in failures[0], process.log()
+
+    # Unconfigured, the model parameters may change; configured, they are refused with a reason.
+    assert lifecycle.set_parameter("checkpoint", str(tiny_checkpoint)).successful
+    assert lifecycle.transition(Transition.TRANSITION_CONFIGURE), process.log()[-2000:]
+    refused = lifecycle.set_parameter("checkpoint", str(wrong))
+    assert not refused.successful and "only be set while the node is unconfigured" in refused.reason
+    refused = lifecycle.set_parameter("autostart", True)
+    assert not refused.successful  # read-only: read once at start-up
 
 
 def test_cleanup_drops_the_last_reference_to_the_model_and_configure_reloads_it(

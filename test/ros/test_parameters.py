@@ -48,11 +48,13 @@ def test_invalid_values_are_refused_with_the_name_and_range(changes: dict, messa
         NodeParams().replace(**changes)
 
 
-def test_descriptors_carry_type_range_and_read_only_for_start_up_parameters() -> None:
+def test_descriptors_carry_type_range_and_read_only_for_the_start_up_parameter() -> None:
     by_name = {spec.name: descriptor(spec) for spec in PARAM_SPECS}
     stride = by_name["points_stride"]
     assert stride.type == ParameterType.PARAMETER_INTEGER and not stride.read_only
     assert (stride.integer_range[0].from_value, stride.integer_range[0].to_value) == (1, 64)
-    assert by_name["checkpoint"].read_only and by_name["device"].additional_constraints
+    assert by_name["autostart"].read_only and by_name["device"].additional_constraints
+    # Model parameters may be set while the node is unconfigured (the node checks the state).
+    assert not by_name["checkpoint"].read_only
     assert by_name["max_depth"].floating_point_range[0].to_value == 1e4
     assert all(d.description for d in by_name.values())
