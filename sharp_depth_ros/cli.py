@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, KeyError) as error:
+    except (ValueError, FileNotFoundError, FileExistsError, KeyError) as error:
         # One line that says what to fix; tracebacks only with --verbose.
         if args.verbose:
             raise

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from sharp_depth_ros.compat import StrEnum
-from sharp_depth_ros.ros.camera_info import Intrinsics
+from sharp_depth_ros.ros.intrinsics import Intrinsics
 
 
 class FocalMode(StrEnum):

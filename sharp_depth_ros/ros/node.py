@@ -36,14 +36,10 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
 
 from sharp_depth_ros.inference.devices import free_accelerator_memory
-from sharp_depth_ros.inference.rectification import Rectifier, rectifier_for
 from sharp_depth_ros.ros import conversions
 from sharp_depth_ros.ros.camera_info import (
     Intrinsics,
-    camera_model_from_camera_info,
     intrinsics_from_camera_info,
-    intrinsics_from_focal,
-    intrinsics_from_matrix,
     make_camera_info,
 )
 from sharp_depth_ros.ros.diagnostics import (
@@ -53,6 +49,7 @@ from sharp_depth_ros.ros.diagnostics import (
     build_diagnostics,
 )
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
+from sharp_depth_ros.ros.frame_depth import SkippedFrame, frame_rectifier, predict_frame_depth
 from sharp_depth_ros.ros.model_loading import MODEL_ERRORS, load_predictor
 from sharp_depth_ros.ros.parameters import (
     PARAM_SPECS,
@@ -363,71 +360,26 @@ class DepthNode(LifecycleNode):
             self.skipped_bad += 1
             self._warn("image", f"skipping image: {error}")
             return
-        height, width = rgb.shape[:2]
         with self._lock:
             camera, camera_info = self._camera, self._camera_info
+        height, width = rgb.shape[:2]
         try:
-            if camera is not None:
-                camera = camera.scaled_to(width, height)
-            rectifier = self._rectifier(camera_info, width, height)
-            if rectifier is not None:
-                rgb = rectifier.rectify(rgb)
-                camera = intrinsics_from_matrix(rectifier.camera_matrix, width, height)
-            decision = self.focal_policy.decide(width, height, camera)
-        except (ValueError, LookupError) as error:
+            rectifier = frame_rectifier(camera_info, width, height) if params.rectify else None
+            depth = predict_frame_depth(predictor, self.focal_policy, rgb, camera, rectifier)
+        except SkippedFrame as error:
             self.skipped_bad += 1
             self._warn("focal", f"skipping image: {error}")
             return
-        inference_start_s = time.monotonic()
-        prediction = predictor.predict(rgb, decision.focal_px)
-        inference_end_s = time.monotonic()
-        depth_m = np.asarray(prediction.depth_m, dtype=np.float32)
-        intrinsics = decision.intrinsics
-        if intrinsics is None:
-            try:
-                focal_px = self.focal_policy.smooth(float(prediction.focal_px), width)
-            except ValueError as error:
-                self.skipped_bad += 1
-                self._warn("estimate", f"skipping image: {error}")
-                return
-            # §3.2: depth is proportional to the focal length, so rescale to the smoothed value.
-            depth_m = depth_m * np.float32(focal_px / float(prediction.focal_px))
-            intrinsics = intrinsics_from_focal(focal_px, width, height)
-        # Anything non-finite or non-positive is published as NaN (REP 118: invalid), never as a
-        # number that a costmap would trust.
-        with np.errstate(invalid="ignore"):
-            valid = depth_m > 0
-        if rectifier is not None:  # rectified pixels that saw nothing of the scene
-            valid &= rectifier.valid_mask
-        depth_m = np.where(valid, depth_m, np.float32(np.nan))
-        self._note_source(decision.source, intrinsics.fx_px)
+        self._note_source(depth.source, depth.intrinsics.fx_px)
         # Rectified outputs describe a pinhole camera: the source's D no longer applies.
-        self._publish(frame, depth_m, rgb, intrinsics, None if rectifier else camera_info)
+        source_info = None if depth.rectified else camera_info
+        self._publish(frame, depth.depth_m, depth.rgb, depth.intrinsics, source_info)
         end_s = time.monotonic()
-        self.inference_s.add(inference_end_s - inference_start_s)
-        self.overhead_s.add((end_s - start_s) - (inference_end_s - inference_start_s))
+        self.inference_s.add(depth.inference_s)
+        self.overhead_s.add((end_s - start_s) - depth.inference_s)
         self.latency_s.add(end_s - frame.received_s)
         with self._lock:
             self._failing = False
-
-    def _rectifier(
-        self, camera_info: CameraInfo | None, width: int, height: int
-    ) -> Rectifier | None:
-        """The cached rectifier of the latest CameraInfo at this frame size, if there is one.
-
-        None when `rectify` is off, no CameraInfo has arrived or its D is all zero.
-
-        Raises:
-            ValueError: a distortion that cannot be undone, or a CameraInfo of another aspect.
-        """
-        if not self.params.rectify or camera_info is None:
-            return None
-        try:
-            camera = camera_model_from_camera_info(camera_info).scaled_to(width, height)
-        except ValueError as error:
-            raise ValueError(f"cannot rectify: {error}") from error
-        rectifier = rectifier_for(camera)
-        return None if rectifier.is_identity else rectifier
 
     def _on_frame_error(self, error: BaseException) -> None:
         """A frame raised in the worker: count it, log its traceback once, then throttle.

@@ -69,3 +69,11 @@ def test_rgb_is_packed_like_depth_image_proc() -> None:
 def test_size_mismatch_with_intrinsics_raises() -> None:
     with pytest.raises(ValueError, match="does not match intrinsics"):
         unproject(np.ones((5, 5), np.float32), INTR)
+
+
+def test_ros_free_layout_uses_pointfield_float32() -> None:
+    from sensor_msgs.msg import PointField
+
+    from sharp_depth_ros.ros.cloud_points import POINT_FIELD_FLOAT32
+
+    assert POINT_FIELD_FLOAT32 == PointField.FLOAT32
