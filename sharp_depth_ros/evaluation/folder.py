@@ -18,6 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from sharp_depth_ros.inference.image_io import load_image
+
 RGB_SUFFIXES = (".png", ".jpg", ".jpeg")
 DEPTH_SUFFIXES = (".png", ".npy", ".exr")
 EXR_DEPTH_CHANNELS = ("Z", "depth", "Y", "R", "RGB")  # tried in this order
@@ -112,15 +114,12 @@ def _read_image(path: Path) -> np.ndarray:
 
 
 def read_rgb(path: Path) -> np.ndarray:
-    """Read a colour image as (H, W, 3) uint8 RGB (16-bit scaled down, grey expanded)."""
-    image = _read_image(path)
-    if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
-    if image.dtype != np.uint8:
-        raise ValueError(f"{path}: expected an 8- or 16-bit image, got {image.dtype}")
-    if image.ndim == 2:
-        return np.repeat(image[..., None], 3, axis=2)
-    return cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2RGB)
+    """Read a colour image as (H, W, 3) uint8 or uint16 RGB, exactly as stored.
+
+    The one reader and 16-bit rule of `inference.image_io`, without EXIF rotation: a data set's
+    depth map is aligned with the stored pixels.
+    """
+    return load_image(path, apply_orientation=False).rgb
 
 
 def _read_exr(path: Path) -> np.ndarray:

@@ -1,4 +1,9 @@
-"""Reading images for inference: 8/16-bit, grey/alpha, EXIF orientation and focal length."""
+"""The one image reader: 8/16-bit, grey/alpha, EXIF orientation and focal length.
+
+The 16-bit rule, everywhere (predict, eval, bag): 16-bit files keep their 16 bits, and the
+predictor maps uint16 to [0, 1] by dividing by 65535 (uint8 by 255). Nothing shifts 16-bit
+pixels down to 8 bits on the way.
+"""
 
 from __future__ import annotations
 
@@ -66,8 +71,13 @@ def _to_rgb(pixels: np.ndarray, path: Path) -> np.ndarray:
     return np.ascontiguousarray(pixels[:, :, 2::-1])  # BGR(A) -> RGB, alpha dropped
 
 
-def load_image(path: str | Path) -> LoadedImage:
+def load_image(path: str | Path, *, apply_orientation: bool = True) -> LoadedImage:
     """Load an image file for inference.
+
+    Args:
+        path: the image file.
+        apply_orientation: rotate/mirror by the EXIF orientation tag (photos). Off for data
+            sets whose depth maps are aligned with the stored pixels.
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -92,7 +102,8 @@ def load_image(path: str | Path) -> LoadedImage:
                 break
     except (UnidentifiedImageError, OSError, ValueError, TypeError) as error:
         LOGGER.info("no EXIF read from %s: %s", path, error)
-    rgb = _apply_orientation(rgb, orientation)
+    if apply_orientation:
+        rgb = _apply_orientation(rgb, orientation)
     height, width = rgb.shape[:2]
     focal_px = f35mm_to_focal_px(focal_35mm, width, height) if focal_35mm > 0 else None
     return LoadedImage(rgb=rgb, focal_px=focal_px)

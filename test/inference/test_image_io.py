@@ -68,3 +68,19 @@ def test_folders_are_expanded_recursively(tmp_path):
     for name in ("b.png", "sub/a.jpg", "notes.txt"):
         (tmp_path / name).write_bytes(b"")
     assert [p.name for p in list_images([tmp_path])] == ["b.png", "a.jpg"]
+
+
+def test_evaluation_reads_the_same_pixels_as_predict_but_never_rotates(tmp_path):
+    from sharp_depth_ros.evaluation.folder import read_rgb
+
+    pixels = np.zeros((40, 80, 3), np.uint8)
+    pixels[:, :40] = 255
+    rotated = _jpeg_with_exif(tmp_path / "r.jpg", pixels, orientation=6)
+    assert load_image(rotated).rgb.shape == (80, 40, 3)
+    assert np.array_equal(read_rgb(rotated), load_image(rotated, apply_orientation=False).rgb)
+    assert read_rgb(rotated).shape == (40, 80, 3)  # aligned with a depth map of the stored pixels
+    deep = np.arange(24 * 32 * 3, dtype=np.uint16).reshape(24, 32, 3) * 20
+    cv2.imwrite(str(tmp_path / "deep.png"), deep[:, :, ::-1])
+    assert read_rgb(tmp_path / "deep.png").dtype == np.uint16  # the 16-bit rule: all bits kept
+    assert np.array_equal(read_rgb(tmp_path / "deep.png"), load_image(tmp_path / "deep.png").rgb)
+    assert np.array_equal(read_rgb(tmp_path / "deep.png"), deep)
