@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 
 from sharp_depth_ros.inference.outputs import colourise_depth, depth_to_png_mm
+from sharp_depth_ros.ros.cloud_view import render_cloud_view
+from sharp_depth_ros.ros.intrinsics import Intrinsics
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "demo"
 
@@ -35,15 +37,32 @@ def load_frames(folder: Path = ASSETS) -> tuple[list[np.ndarray], dict[str, floa
     return frames, json.loads((folder / "camera.json").read_text())
 
 
+def side_by_side(images: list[np.ndarray], height: int = 240) -> np.ndarray:
+    """BGR images scaled to one height and joined left to right."""
+    scaled = []
+    for image in images:
+        width = round(image.shape[1] * height / image.shape[0])
+        scaled.append(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA))
+    return np.concatenate(scaled, axis=1)
+
+
 def input_and_depth(
     rgb: np.ndarray, depth_preview_bgr: np.ndarray, height: int = 240
 ) -> np.ndarray:
     """One contact-sheet row, BGR: the input frame beside its depth preview, both `height` tall."""
-    row = []
-    for image in (rgb[:, :, ::-1], depth_preview_bgr):
-        width = round(image.shape[1] * height / image.shape[0])
-        row.append(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA))
-    return np.concatenate(row, axis=1)
+    return side_by_side([np.ascontiguousarray(rgb[:, :, ::-1]), depth_preview_bgr], height)
+
+
+def cloud_picture(cloud: np.ndarray, intrinsics: Intrinsics) -> np.ndarray:
+    """The cloud (a structured x, y, z [, rgb] array) seen from above and to the right."""
+    xyz = np.stack([cloud[name].reshape(-1) for name in ("x", "y", "z")], axis=-1)
+    if "rgb" in cloud.dtype.names:
+        packed = cloud["rgb"].reshape(-1).view(np.uint32)
+        colours = np.stack([(packed >> shift) & 0xFF for shift in (0, 8, 16)], -1).astype(np.uint8)
+    else:
+        colours = np.full((len(xyz), 3), 255, np.uint8)
+    k = np.array(intrinsics.camera_matrix, dtype=np.float64).reshape(3, 3)
+    return render_cloud_view(xyz, colours, k, (intrinsics.width, intrinsics.height))
 
 
 def write_ply(path: Path, points: np.ndarray) -> None:
@@ -123,11 +142,17 @@ def run_demo(args: argparse.Namespace) -> dict[str, object]:
         if client.points.messages:
             from sharp_depth_ros.ros.point_cloud import cloud_to_array
 
-            cloud = cloud_to_array(client.points.messages[-1])
+            message = client.points.messages[-1]
+            cloud = cloud_to_array(message)
             stacked = [cloud[name] for name in ("x", "y", "z")]
             if "rgb" in cloud.dtype.names:
                 stacked.append(cloud["rgb"].view(np.float32))
             write_ply(out / "points.ply", np.stack(stacked, axis=-1))
+            frame = frame_of_stamp.get((message.header.stamp.sec, message.header.stamp.nanosec))
+            if frame is not None and frame in sheet_rows:
+                view = cloud_picture(cloud, intrinsics)
+                cv2.imwrite(str(out / "cloud_view.png"), view)
+                cv2.imwrite(str(out / "demo.jpg"), side_by_side([sheet_rows[frame], view]))
         times = client.depth.times_s
         latencies_ms = [1e3 * client.latency_s(i) for i in range(len(client.depth))]
         diagnostics = (
