@@ -13,7 +13,7 @@ The thresholds are nested (an edge at t is an edge at every smaller t), so each 
 ratios above the smallest t are gathered once and every threshold works on that short list.
 The non-maximum suppression of the mask-based recall labels runs of consecutive above-threshold
 values with a cumulative sum and takes each run's first arg-max with `np.maximum.reduceat`.
-`boundary_reference.py` holds the literal loop version; tests check that the two agree.
+`test/metrics/boundary_reference.py` holds the literal loop version; tests check that the two agree.
 """
 
 from __future__ import annotations
