@@ -32,8 +32,12 @@ def resolve_backend(backend: str, checkpoint: str | Path | None) -> str:
     return backend
 
 
-def open_onnx(backend: str, path: str | Path, device: str, precision: str) -> NetworkRunner:
+def open_onnx(
+    backend: str, path: str | Path, device: str, precision: str, threads: int | None = None
+) -> NetworkRunner:
     """Open an exported ONNX file on onnxruntime or openvino.
+
+    `threads` sets the runtime's CPU threads (None: its default, one per physical core).
 
     Raises:
         BackendUnavailableError: the runtime or provider is missing (names the pip package).
@@ -43,9 +47,9 @@ def open_onnx(backend: str, path: str | Path, device: str, precision: str) -> Ne
     if backend == "onnxruntime":
         from sharp_depth_ros.backends.onnxruntime_runner import OnnxRuntimeRunner
 
-        return OnnxRuntimeRunner(path, device=device, precision=precision)
+        return OnnxRuntimeRunner(path, device=device, precision=precision, threads=threads)
     if backend == "openvino":
         from sharp_depth_ros.backends.openvino_runner import OpenVinoRunner
 
-        return OpenVinoRunner(path, device=device, precision=precision)
+        return OpenVinoRunner(path, device=device, precision=precision, threads=threads)
     raise ValueError(f"backend {backend!r} does not run ONNX files; use onnxruntime or openvino")

@@ -22,8 +22,20 @@ class OpenVinoRunner:
 
     backend = "openvino"
 
-    def __init__(self, path: str | Path, device: str = "auto", precision: str = "fp32") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        device: str = "auto",
+        precision: str = "fp32",
+        threads: int | None = None,
+    ) -> None:
         """Read and compile the model for the CPU.
+
+        Args:
+            path: an ONNX file from `export_onnx`.
+            device: auto or cpu.
+            precision: auto, fp32 or bf16 (CPUs with native bf16).
+            threads: CPU threads; None: OpenVINO's default (one per physical core).
 
         Raises:
             BackendUnavailableError: openvino is missing.
@@ -46,6 +58,8 @@ class OpenVinoRunner:
             "INFERENCE_PRECISION_HINT": INFERENCE_PRECISION[self.precision],
             "PERFORMANCE_HINT": "LATENCY",
         }
+        if threads is not None:
+            config["INFERENCE_NUM_THREADS"] = threads
         self._core, self._model, self._config = core, model, config
         self._compiled = core.compile_model(model, "CPU", config)
         self._compiled_depth_only = None if info.has_fov_head else self._compiled
