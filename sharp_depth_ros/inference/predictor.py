@@ -179,7 +179,11 @@ class DepthPredictor:
         if backend == "torch":
             return cls(model, device=device, precision=precision, **options)
         with tempfile.TemporaryDirectory(prefix="sharp_depth_onnx_") as folder:
-            exported = export_onnx(model, Path(folder) / "model.onnx", preset=preset or "")
+            # fp16 weights for the CUDA provider (TensorRT builds fp16 engines from either).
+            stored = "fp16" if precision == "fp16" else "fp32"
+            exported = export_onnx(
+                model, Path(folder) / "model.onnx", precision=stored, preset=preset or ""
+            )
             runner = open_onnx(backend, exported, device, precision)
         return cls(runner, **options)
 

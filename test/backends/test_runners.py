@@ -126,3 +126,25 @@ def test_onnxruntime_refuses_bf16_and_openvino_refuses_cuda(tiny_onnx):
     pytest.importorskip("openvino")
     with pytest.raises(ValueError, match="openvino backend runs on cpu"):
         DepthPredictor.from_pretrained(checkpoint=tiny_onnx, backend="openvino", device="cuda")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("precision", ["fp32", "auto"])
+def test_onnxruntime_on_a_gpu_provider_agrees_with_torch(
+    precision, tiny_onnx, image, torch_prediction
+):
+    ort = pytest.importorskip("onnxruntime")
+    if not {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(
+        ort.get_available_providers()
+    ):
+        pytest.skip("no CUDA or TensorRT execution provider (pip install onnxruntime-gpu)")
+    predictor = DepthPredictor.from_pretrained(
+        checkpoint=tiny_onnx, device="cuda", precision=precision
+    )
+    assert predictor.runner.session.get_providers()[0] != CPU_PROVIDER
+    prediction = predictor.predict(image)
+    relative = np.abs(
+        prediction.canonical_inverse_depth / torch_prediction.canonical_inverse_depth - 1
+    )
+    # fp32 on CUDA (TF32 convolutions allowed) or fp16 TensorRT engines with auto.
+    assert np.median(relative) < (1e-3 if predictor.precision == "fp32" else 1e-2)
