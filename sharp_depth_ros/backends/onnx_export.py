@@ -177,7 +177,9 @@ def export_onnx(
             location=f"{path.name}.data",
         )
         if external:
-            os.replace(folder / f"{path.name}.data", path.parent / f"{path.name}.data")
+            data_path = folder / f"{path.name}.data"
+            data_path.chmod(final_path.stat().st_mode & 0o777)  # onnx writes it 0600
+            os.replace(data_path, path.parent / data_path.name)
         os.replace(final_path, path)
     return path
 
