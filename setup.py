@@ -20,6 +20,11 @@ setup(
     ],
     python_requires=">=3.10",  # ROS 2 Humble (Ubuntu 22.04); test/test_python_version.py
     install_requires=["setuptools"],
+    # Deployment backends (sharp_depth_ros.backends); the README set-up installs both.
+    extras_require={
+        "onnx": ["onnx>=1.16", "onnxruntime>=1.18"],
+        "openvino": ["onnx>=1.16", "openvino>=2024.4"],
+    },
     zip_safe=False,
     maintainer="sharp_depth_ros maintainers",
     maintainer_email="maintainers@sharp-depth-ros.invalid",

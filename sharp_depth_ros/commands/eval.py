@@ -67,6 +67,7 @@ def _predictor_function(args: argparse.Namespace):
         config=args.config,
         device=args.device,
         precision=args.precision,
+        backend=args.backend,
     )
 
     def predict(sample) -> PredictedDepth:

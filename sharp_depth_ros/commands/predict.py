@@ -18,11 +18,25 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, help="JSON model config (ours or the reference format)"
     )
     group.add_argument(
-        "--checkpoint", type=Path, help="checkpoint file (ours or official depth_pro.pt)"
+        "--checkpoint",
+        type=Path,
+        help="checkpoint file (ours or official depth_pro.pt), or an .onnx file from "
+        "`sharp-depth export` (runs on onnxruntime)",
     )
     group.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     group.add_argument(
-        "--precision", default="fp32", choices=("fp32", "bf16", "fp16"), help="default fp32"
+        "--precision",
+        default="fp32",
+        choices=("auto", "fp32", "bf16", "fp16"),
+        help="default fp32; auto: bf16 on CPUs with native bf16 (avx512_bf16/AMX), fp16 on CUDA, "
+        "else fp32",
+    )
+    group.add_argument(
+        "--backend",
+        default="auto",
+        choices=("auto", "torch", "onnxruntime", "openvino"),
+        help="auto: onnxruntime for .onnx files, else torch; onnxruntime/openvino convert a "
+        "torch checkpoint on the fly",
     )
 
 
@@ -68,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         config=args.config,
         device=args.device,
         precision=args.precision,
+        backend=args.backend,
     )
     failures = 0
     progress = tqdm(images, unit="image", disable=len(images) < 2, file=sys.stderr)

@@ -33,22 +33,6 @@ def resolve_device(name: str) -> torch.device:
     raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {name!r}")
 
 
-def validate_precision(precision: str, device: torch.device) -> torch.dtype:
-    """Return the compute dtype for a precision name on a device.
-
-    Raises:
-        ValueError: unknown precision, or fp16 on CPU (about 6x slower than fp32 there; bf16 is
-            the CPU fast path).
-    """
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
-    if precision == "fp16" and device.type == "cpu":
-        raise ValueError(
-            "precision fp16 is not supported on CPU (about 6x slower); use bf16 or fp32"
-        )
-    return PRECISIONS[precision]
-
-
 @contextlib.contextmanager
 def autocast_for(device: torch.device, dtype: torch.dtype) -> Iterator[None]:
     """Mixed precision for the network body; a no-op in fp32."""

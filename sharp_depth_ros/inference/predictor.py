@@ -5,19 +5,25 @@ from __future__ import annotations
 import json
 import logging
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
+from sharp_depth_ros.backends.factory import is_onnx_file, open_onnx, resolve_backend
+from sharp_depth_ros.backends.onnx_export import export_onnx
+from sharp_depth_ros.backends.runner import NetworkRunner
 from sharp_depth_ros.checkpoints.bundled import DEFAULT_MODEL_NAME, bundled_checkpoint
 from sharp_depth_ros.checkpoints.formats import load_checkpoint
 from sharp_depth_ros.config import NetworkConfig, network_config_from_json
-from sharp_depth_ros.inference.devices import autocast_for, resolve_device, validate_precision
+from sharp_depth_ros.inference.devices import resolve_device
 from sharp_depth_ros.inference.focal import focal_px_to_fov_deg, validate_focal_px
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
+from sharp_depth_ros.inference.torch_runner import TorchRunner
 from sharp_depth_ros.model.presets import DepthNetwork, build_network, get_preset
 
 LOGGER = logging.getLogger(__name__)
@@ -52,24 +58,30 @@ def image_to_unit_float(image: np.ndarray) -> np.ndarray:
 
 
 class DepthPredictor:
-    """Runs a depth network on single images and converts its output to metric depth (§3.2)."""
+    """Runs a depth network on single images and converts its output to metric depth (§3.2).
+
+    The network body runs on a backend (`torch`, `onnxruntime` or `openvino`); resizing,
+    normalisation, the focal policy and the metric conversion are the same for every backend.
+    """
 
     def __init__(
         self,
-        model: DepthNetwork,
+        model: DepthNetwork | NetworkRunner,
         device: str = "auto",
         precision: str = "fp32",
         patch_micro_batch: int | None = None,
         compile_network: bool = False,
         reduced_pyramid: bool = False,
     ) -> None:
-        """Wrap a network.
+        """Wrap a network, or a backend runner that already holds one.
 
         Args:
-            model: the network, `DepthPro` or `ConvDepthPro` (moved to `device`, eval mode).
+            model: the network, `DepthPro` or `ConvDepthPro` (run by torch, moved to `device`,
+                eval mode), or a `NetworkRunner` (e.g. `OnnxRuntimeRunner`; the other arguments
+                must then keep their defaults).
             device: auto, cpu, cuda or cuda:N.
-            precision: fp32, bf16 (CPU fast path where the CPU has native bf16, and CUDA) or
-                fp16 (CUDA only).
+            precision: auto (the fastest precision the hardware runs natively), fp32, bf16
+                (CPUs with avx512_bf16 or AMX, and CUDA) or fp16 (CUDA only).
             patch_micro_batch: run the 35 pyramid patches through the patch ViT this many at a
                 time (bounds activation memory, e.g. for 8 GB GPUs); None runs them in one batch.
                 ViT Depth Pro only.
@@ -79,22 +91,31 @@ class DepthPredictor:
                 only.
 
         Raises:
-            ValueError: unavailable device, unsupported precision, or a pyramid option the
-                network does not have.
+            ValueError: unavailable device, a precision the hardware does not run natively, or
+                a pyramid option the network does not have.
         """
-        self.device = resolve_device(device)
-        self.precision = precision
-        self.compute_dtype = validate_precision(precision, self.device)
-        # Channels-last convolutions: 1.57x faster decoder + head on this project's AVX2 CPU
-        # (docs/benchmarks.md), and the layout tensor cores want on CUDA. The ViT token grids
-        # are already NHWC in memory, so the encoder's projections get it for free.
-        self.model = model.to(self.device, memory_format=torch.channels_last).eval()
-        if patch_micro_batch is not None and patch_micro_batch < 1:
-            raise ValueError(f"patch_micro_batch must be >= 1 or None, got {patch_micro_batch}")
-        self.model.set_inference_options(
-            patch_micro_batch=patch_micro_batch, reduced_pyramid=reduced_pyramid
-        )
-        self._network = torch.compile(self.model, dynamic=False) if compile_network else self.model
+        if isinstance(model, nn.Module):
+            model = TorchRunner(
+                model,
+                device=device,
+                precision=precision,
+                patch_micro_batch=patch_micro_batch,
+                compile_network=compile_network,
+                reduced_pyramid=reduced_pyramid,
+            )
+        elif (patch_micro_batch, compile_network, reduced_pyramid) != (None, False, False):
+            raise ValueError(
+                "patch_micro_batch, compile_network and reduced_pyramid need the torch backend"
+            )
+        self.runner: NetworkRunner = model
+        self.device = model.input_device
+        self.precision = model.precision
+        self.backend = model.backend
+
+    @property
+    def model(self) -> DepthNetwork | None:
+        """The torch module (torch backend), else None."""
+        return getattr(self.runner, "model", None)
 
     def warmup(self, image_shape: tuple[int, int] = (480, 640)) -> None:
         """Run once on a blank image so the first real frame is not slow (allocations, kernels)."""
@@ -104,12 +125,12 @@ class DepthPredictor:
     @property
     def network_resolution(self) -> int:
         """Side of the square network input."""
-        return self.model.network_resolution
+        return self.runner.network_resolution
 
     @property
     def has_focal_head(self) -> bool:
         """Whether the network can estimate the focal length."""
-        return self.model.fov is not None
+        return self.runner.has_focal_head
 
     @staticmethod
     def resolve_device(name: str) -> str:
@@ -124,6 +145,7 @@ class DepthPredictor:
         config: str | Path | None = None,
         device: str = "auto",
         precision: str = "fp32",
+        backend: str = "auto",
         **options: Any,
     ) -> DepthPredictor:
         """Build a predictor from a checkpoint, a preset, or the shipped default model.
@@ -131,38 +153,39 @@ class DepthPredictor:
         Args:
             preset: preset name; its shipped weights are used if the package has them, random
                 weights otherwise (for tests and benchmarks; a warning says so).
-            checkpoint: a checkpoint file (ours or the official format).
+            checkpoint: a checkpoint file (ours or the official format), or an ONNX file from
+                `sharp-depth export` (it carries its config).
             config: a JSON config file (ours or the reference fixture format), for official
                 checkpoints of a non-default size or for a random-weight network.
             device: auto, cpu, cuda or cuda:N.
-            precision: fp32, bf16 or fp16 (CUDA only).
+            precision: auto, fp32, bf16 or fp16 (CUDA only).
+            backend: auto (onnxruntime for .onnx files, else torch), torch, onnxruntime or
+                openvino; a torch checkpoint on onnxruntime/openvino is exported on the fly.
             **options: further `DepthPredictor` arguments (patch_micro_batch, compile_network,
-                reduced_pyramid).
+                reduced_pyramid; torch only).
 
         Raises:
             FileNotFoundError: a named file does not exist.
-            ValueError: a bad config, checkpoint, device or precision (CheckpointError included).
+            ValueError: a bad config, checkpoint, device, precision or backend (CheckpointError
+                and BackendUnavailableError included).
         """
-        model_config = load_config_file(config) if config is not None else None
-        if checkpoint is None and preset is None and model_config is None:
-            preset = DEFAULT_MODEL_NAME
-        if checkpoint is None and preset is not None:
-            checkpoint = bundled_checkpoint(preset)
-            if checkpoint is None and preset == DEFAULT_MODEL_NAME:
-                raise FileNotFoundError(
-                    f"the default model {DEFAULT_MODEL_NAME!r} is not installed with this package; "
-                    "pass a preset or a checkpoint"
-                )
-        if checkpoint is not None:
-            model = load_checkpoint(checkpoint, config=model_config, preset=preset).model
-        else:
-            model_config = model_config or get_preset(preset)  # type: ignore[arg-type]
-            LOGGER.warning(
-                "no weights for %s: using RANDOM weights (outputs are meaningless)",
-                preset or "the given config",
+        backend = resolve_backend(backend, checkpoint)
+        if is_onnx_file(checkpoint):
+            if config is not None or preset is not None:
+                raise ValueError(f"{checkpoint} carries its config: drop --config and --preset")
+            runner = open_onnx(backend, checkpoint, device, precision)  # type: ignore[arg-type]
+            return cls(runner, **options)
+        model = load_network(preset, checkpoint, config)
+        if backend == "torch":
+            return cls(model, device=device, precision=precision, **options)
+        with tempfile.TemporaryDirectory(prefix="sharp_depth_onnx_") as folder:
+            # fp16 weights for the CUDA provider (TensorRT builds fp16 engines from either).
+            stored = "fp16" if precision == "fp16" else "fp32"
+            exported = export_onnx(
+                model, Path(folder) / "model.onnx", precision=stored, preset=preset or ""
             )
-            model = build_network(model_config)
-        return cls(model, device=device, precision=precision, **options)
+            runner = open_onnx(backend, exported, device, precision)
+        return cls(runner, **options)
 
     def _normalised_input(self, image: np.ndarray) -> torch.Tensor:
         """(H, W, 3) image -> (1, 3, S, S) in [-1, 1] at network resolution."""
@@ -195,12 +218,10 @@ class DepthPredictor:
             raise ValueError("this network has no focal-length head: pass focal_px")
         height, width = image.shape[:2] if isinstance(image, np.ndarray) else (0, 0)
         network_input = self._normalised_input(image)
-        with autocast_for(self.device, self.compute_dtype):
-            output = self._network(network_input, run_fov=focal_px is None)
-        canonical = output.canonical_inverse_depth.float()
+        canonical, fov = self.runner.run(network_input, run_fov=focal_px is None)
         if focal_px is None:
             # Reference infer(): f = 0.5 W / tan(FOV / 2) in float32, W the ORIGINAL width.
-            fov = output.fov_deg.float()
+            assert fov is not None
             if not 0.0 < float(fov[0]) < 180.0:
                 # An unconstrained regression output outside (0, 180) deg has no focal length:
                 # report it and return NaN depth rather than a clamped, meaningless map.
@@ -230,6 +251,40 @@ class DepthPredictor:
             fov_deg=fov_deg,
             canonical_inverse_depth=canonical[0, 0].cpu().numpy(),
         )
+
+
+def load_network(
+    preset: str | None = None,
+    checkpoint: str | Path | None = None,
+    config: str | Path | None = None,
+) -> DepthNetwork:
+    """The network a checkpoint, a preset or the shipped default describes (torch, CPU).
+
+    Raises:
+        FileNotFoundError: a named file does not exist.
+        KeyError: an unknown preset.
+        ValueError: a bad config or checkpoint.
+    """
+    model_config = load_config_file(config) if config is not None else None
+    if checkpoint is None and preset is None and model_config is None:
+        preset = DEFAULT_MODEL_NAME
+    if checkpoint is None and preset is not None:
+        checkpoint = bundled_checkpoint(preset)
+        if checkpoint is None and preset == DEFAULT_MODEL_NAME:
+            raise FileNotFoundError(
+                f"the default model {DEFAULT_MODEL_NAME!r} is not installed with this package; "
+                "pass a preset or a checkpoint"
+            )
+    if checkpoint is not None:
+        model = load_checkpoint(checkpoint, config=model_config, preset=preset).model
+    else:
+        model_config = model_config or get_preset(preset)  # type: ignore[arg-type]
+        LOGGER.warning(
+            "no weights for %s: using RANDOM weights (outputs are meaningless)",
+            preset or "the given config",
+        )
+        model = build_network(model_config)
+    return model
 
 
 def load_config_file(path: str | Path) -> NetworkConfig:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from sharp_depth_ros.backends.cpu_features import cpu_features
+from sharp_depth_ros.backends.factory import resolve_backend
+from sharp_depth_ros.backends.runtime_imports import BackendUnavailableError
 from sharp_depth_ros.inference import DepthPredictor
 from sharp_depth_ros.ros.parameters import NodeParams
 
@@ -15,49 +18,101 @@ class _HasLogger(Protocol):
     def get_logger(self): ...  # noqa: D102
 
 
+def _warn(node: _HasLogger | None, message: str) -> None:
+    if node is not None:
+        node.get_logger().warning(message)
+
+
+def _cpu_precision(
+    precision: str, backend: str, params: NodeParams, node: _HasLogger | None
+) -> str:
+    """fp32 instead of a precision the CPU does not run natively, unless `require_device`."""
+    unsupported = None
+    if precision == "fp16":
+        unsupported = "precision fp16 needs CUDA"  # slower than fp32 on CPU; refused there
+    elif precision == "bf16" and backend == "onnxruntime":
+        unsupported = "onnxruntime has no bf16 CPU kernels"
+    elif precision == "bf16" and not cpu_features().native_bf16:
+        unsupported = f"bf16 is not native on this CPU ({cpu_features().summary()})"
+    if unsupported is None:
+        return precision
+    if params.require_device:
+        raise ValueError(f"{unsupported} (require_device is true)")
+    _warn(node, f"{unsupported}: using fp32 on cpu")
+    return "fp32"
+
+
 def resolve_device_and_precision(
     params: NodeParams, node: _HasLogger | None = None
 ) -> tuple[str, str]:
     """The device and precision to use: CPU/fp32 fall-backs unless `require_device`.
 
+    For onnxruntime the device stays as given: its providers, not torch, decide whether a GPU
+    can be used (`load_predictor` falls back to cpu when they cannot).
+
     Raises:
         ValueError: the device or precision cannot be had and `require_device` is true.
     """
     device, precision = params.device, params.precision
+    backend = resolve_backend(params.backend, params.checkpoint or None)
+    if backend == "openvino":  # the CPU plugin only (sharp_depth_ros.backends.openvino_runner)
+        if device not in ("auto", "cpu"):
+            if params.require_device:
+                raise ValueError(f"the openvino backend runs on cpu, not {device} (require_device "
+                                 "is true)")  # fmt: skip
+            _warn(node, f"the openvino backend runs on cpu, not {device}: using cpu")
+        return "cpu", _cpu_precision(precision, backend, params, node)
+    if backend == "onnxruntime":
+        return device, (
+            _cpu_precision(precision, backend, params, node) if device == "cpu" else precision
+        )
     try:
         device = DepthPredictor.resolve_device(device)
     except ValueError as error:
         if params.require_device:
             raise ValueError(f"{error} (require_device is true)") from error
-        if node is not None:
-            node.get_logger().warning(f"{error}: falling back to cpu")
+        _warn(node, f"{error}: falling back to cpu")
         device = "cpu"
-    if precision == "fp16" and device == "cpu":
-        # fp16 on CPU is slower than fp32 there and the predictor refuses it.
-        if params.require_device:
-            raise ValueError("precision fp16 needs CUDA (require_device is true)")
-        if node is not None:
-            node.get_logger().warning("precision fp16 needs CUDA: using fp32 on cpu")
-        precision = "fp32"
+    if device == "cpu":
+        precision = _cpu_precision(precision, backend, params, node)
     return device, precision
 
 
+def _from_pretrained(params: NodeParams, device: str, precision: str) -> DepthPredictor:
+    return DepthPredictor.from_pretrained(
+        preset=params.preset or None,
+        checkpoint=params.checkpoint or None,
+        config=params.config or None,
+        device=device,
+        precision=precision,
+        backend=params.backend,
+    )
+
+
 def load_predictor(params: NodeParams, node: _HasLogger | None = None) -> DepthPredictor:
-    """Load the predictor named by `preset` / `checkpoint` / `config`.
+    """Load the predictor named by `preset` / `checkpoint` / `config` on `backend`.
 
     Raises:
         FileNotFoundError: a named file does not exist (the message names it).
-        ValueError: a bad checkpoint, config, device or precision; the message names the file.
+        ValueError: a bad checkpoint, config, device, precision or backend (a missing runtime
+            names its pip package); the message names the file.
     """
     device, precision = resolve_device_and_precision(params, node)
     try:
-        return DepthPredictor.from_pretrained(
-            preset=params.preset or None,
-            checkpoint=params.checkpoint or None,
-            config=params.config or None,
-            device=device,
-            precision=precision,
-        )
+        try:
+            return _from_pretrained(params, device, precision)
+        except BackendUnavailableError as error:
+            # A missing GPU provider: run on the CPU instead, as for torch without CUDA.
+            if (
+                params.require_device
+                or device == "cpu"
+                or "pip install onnxruntime-gpu" not in str(error)
+            ):
+                raise
+            _warn(node, f"{error}: falling back to cpu")
+            cpu_params = params.replace(device="cpu")
+            device, precision = resolve_device_and_precision(cpu_params, node)
+            return _from_pretrained(cpu_params, device, precision)
     except MODEL_ERRORS as error:
         message = str(error.args[0]) if isinstance(error, KeyError) else str(error)
         files = [value for value in (params.checkpoint, params.config) if value]

@@ -23,7 +23,8 @@ from rcl_interfaces.msg import (
 
 FOCAL_SOURCES = ("auto", "camera_info", "estimate", "fixed")
 DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("fp32", "fp16", "bf16")
+PRECISIONS = ("fp32", "fp16", "bf16", "auto")
+BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
 RELIABILITIES = ("best_effort", "reliable")
 
 
@@ -49,13 +50,18 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec(name="preset", default="", dynamic=False,
               description="Model preset; empty = the shipped default model."),
     ParamSpec(name="checkpoint", default="", dynamic=False,
-              description="Checkpoint file (ours or the official depth_pro.pt); overrides preset."),
+              description="Checkpoint file (ours, the official depth_pro.pt, or an .onnx file "
+              "from sharp-depth export); overrides preset."),
     ParamSpec(name="config", default="", dynamic=False,
               description="JSON model config for a checkpoint of a non-preset size; empty = none."),
     ParamSpec(name="device", default="auto", dynamic=False, choices=DEVICES,
               description="Inference device; cuda falls back to cpu unless require_device."),
     ParamSpec(name="precision", default="fp32", dynamic=False, choices=PRECISIONS,
-              description="Network precision; fp16 needs CUDA (falls back to fp32 on cpu)."),
+              description="Network precision; fp16 needs CUDA, bf16 a CPU with native bf16 "
+              "(else fp32); auto picks the fastest the hardware runs natively."),
+    ParamSpec(name="backend", default="auto", dynamic=False, choices=BACKENDS,
+              description="Inference backend; auto: onnxruntime for .onnx checkpoints, else "
+              "torch. onnxruntime/openvino convert other checkpoints at start-up."),
     ParamSpec(name="require_device", default=False, dynamic=False,
               description="Fail at start-up instead of falling back to cpu / fp32."),
     # Input and QoS (start-up only: subscriptions are created once).
@@ -118,6 +124,7 @@ class NodeParams:
     config: str = ""
     device: str = "auto"
     precision: str = "fp32"
+    backend: str = "auto"
     require_device: bool = False
     use_compressed: bool = False
     input_reliability: str = "best_effort"

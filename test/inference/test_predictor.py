@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+from sharp_depth_ros.backends import precision as precision_module
+from sharp_depth_ros.backends.cpu_features import parse_cpuinfo
 from sharp_depth_ros.inference import DepthPredictor, FocalSource
 from sharp_depth_ros.inference.focal import (
     f35mm_to_focal_px,
@@ -98,7 +100,7 @@ def test_bad_images_raise_value_errors(predictor, bad):
 
 
 def test_fp16_on_cpu_is_refused_with_advice():
-    with pytest.raises(ValueError, match="use bf16 or fp32"):
+    with pytest.raises(ValueError, match="fp16 is not supported on CPU.*use fp32 or auto"):
         DepthPredictor(create_model("test-tiny"), device="cpu", precision="fp16")
 
 
@@ -109,7 +111,10 @@ def test_cuda_without_cuda_is_refused():
         DepthPredictor(create_model("test-tiny"), device="cuda")
 
 
-def test_bf16_on_cpu_stays_close_to_fp32(image):
+def test_bf16_on_cpu_stays_close_to_fp32(image, monkeypatch):
+    # Numerics only: pretend the CPU has native bf16 (this one may emulate it, slowly).
+    native = parse_cpuinfo("model name: test\nflags: avx2 avx512_bf16\n")
+    monkeypatch.setattr(precision_module, "cpu_features", lambda: native)
     torch.manual_seed(0)
     model = create_model("test-tiny")
     fp32 = DepthPredictor(model, device="cpu").predict(image, focal_px=50.0).depth_m

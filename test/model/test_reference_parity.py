@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from sharp_depth_ros.backends import precision as precision_module
+from sharp_depth_ros.backends.cpu_features import parse_cpuinfo
 from sharp_depth_ros.checkpoints import load_checkpoint
 from sharp_depth_ros.inference import DepthPredictor, FocalSource
 from sharp_depth_ros.inference.predictor import load_config_file
@@ -175,9 +177,13 @@ def test_official_fp16_file_gives_the_same_network(fixtures_dir, reduced_model):
         assert torch.equal(theirs[key], value), key
 
 
-def test_bf16_stays_within_two_percent_of_the_fp32_reference(reduced_model, reference):
-    # Issue 7: low precision must stay accurate. On CPUs without native bf16 this path is slow
-    # (emulated), but its numbers must still hold.
+def test_bf16_stays_within_one_percent_of_the_fp32_reference(
+    reduced_model, reference, monkeypatch
+):
+    # Issues 7 and 16: low precision must stay accurate. On CPUs without native bf16 the
+    # predictor refuses it (emulated, slow); pretend the CPU has it to check the numbers.
+    native = parse_cpuinfo("model name: test\nflags: avx2 avx512_bf16\n")
+    monkeypatch.setattr(precision_module, "cpu_features", lambda: native)
     predictor = DepthPredictor(reduced_model, device="cpu", precision="bf16")
     prediction = predictor.predict(reference["imageB_uint8"])
     assert (
@@ -189,5 +195,5 @@ def test_bf16_stays_within_two_percent_of_the_fp32_reference(reduced_model, refe
         float(reference["B_focallength_px"]) / (640 * expected) > SIGNIFICANT_INVERSE_DEPTH
     )
     relative = np.abs(prediction.depth_m - expected)[significant] / expected[significant]
-    assert np.median(relative) < 0.02
+    assert np.median(relative) < 0.01  # measured 0.19 % (docs/benchmarks.md)
     assert np.percentile(relative, 99) < 0.05

@@ -1,0 +1,60 @@
+"""The node's model loading: backends, ONNX checkpoints and precision fall-backs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sharp_depth_ros.backends import precision as precision_module
+from sharp_depth_ros.backends.cpu_features import parse_cpuinfo
+from sharp_depth_ros.backends.onnx_export import export_onnx
+from sharp_depth_ros.model import create_model
+from sharp_depth_ros.ros import model_loading
+from sharp_depth_ros.ros.model_loading import load_predictor, resolve_device_and_precision
+from sharp_depth_ros.ros.parameters import NodeParams
+
+AVX2_ONLY = parse_cpuinfo("model name: EPYC\nflags: avx2 fma\n")
+NATIVE_BF16 = parse_cpuinfo("model name: Xeon\nflags: avx2 avx512_bf16\n")
+
+
+@pytest.fixture()
+def avx2_only(monkeypatch):
+    monkeypatch.setattr(model_loading, "cpu_features", lambda: AVX2_ONLY)
+    monkeypatch.setattr(precision_module, "cpu_features", lambda: AVX2_ONLY)
+
+
+def test_bf16_on_a_cpu_without_native_bf16_falls_back_to_fp32(avx2_only):
+    params = NodeParams(preset="test-tiny", device="cpu", precision="bf16")
+    assert resolve_device_and_precision(params) == ("cpu", "fp32")
+    with pytest.raises(ValueError, match="bf16 is not native.*require_device"):
+        resolve_device_and_precision(params.replace(require_device=True))
+
+
+def test_bf16_is_kept_on_a_cpu_with_native_bf16(monkeypatch):
+    monkeypatch.setattr(model_loading, "cpu_features", lambda: NATIVE_BF16)
+    params = NodeParams(preset="test-tiny", device="cpu", precision="bf16")
+    assert resolve_device_and_precision(params) == ("cpu", "bf16")
+    onnx_params = params.replace(backend="onnxruntime")  # no bf16 kernels there
+    assert resolve_device_and_precision(onnx_params) == ("cpu", "fp32")
+
+
+def test_openvino_runs_on_cpu(avx2_only):
+    params = NodeParams(preset="test-tiny", device="cuda", backend="openvino")
+    assert resolve_device_and_precision(params) == ("cpu", "fp32")
+    with pytest.raises(ValueError, match="openvino backend runs on cpu"):
+        resolve_device_and_precision(params.replace(require_device=True))
+
+
+def test_an_onnx_checkpoint_loads_on_onnxruntime(tmp_path):
+    pytest.importorskip("onnxruntime")
+    path = export_onnx(create_model("test-tiny"), tmp_path / "tiny.onnx")
+    predictor = load_predictor(NodeParams(checkpoint=str(path), device="cpu"))
+    assert predictor.backend == "onnxruntime"
+    depth = predictor.predict(np.zeros((24, 32, 3), np.uint8), focal_px=30.0).depth_m
+    assert depth.shape == (24, 32) and np.isfinite(depth).all()
+
+
+def test_an_onnx_checkpoint_on_torch_names_the_file(tmp_path):
+    path = tmp_path / "tiny.onnx"
+    with pytest.raises(ValueError, match="tiny.onnx is an ONNX file"):
+        load_predictor(NodeParams(checkpoint=str(path), backend="torch", device="cpu"))
