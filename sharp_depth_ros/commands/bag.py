@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sharp_depth_ros.commands.predict import add_model_arguments
+from sharp_depth_ros.commands.predict import add_model_arguments, predictor_from_args
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -111,20 +111,13 @@ def run(args: argparse.Namespace) -> int:
 
     from sharp_depth_ros.bag.depth_bag import write_depth_bag
     from sharp_depth_ros.bag.topics import check_input
-    from sharp_depth_ros.inference import DepthPredictor
 
     options = options_from_args(args)
     # Everything that can be wrong with the arguments is found before the model is loaded.
     if args.out.exists() and not args.overwrite:
         raise FileExistsError(f"{args.out} exists already (pass --overwrite to replace it)")
     check_input(args.input, options)
-    predictor = DepthPredictor.from_pretrained(
-        preset=args.preset,
-        checkpoint=args.checkpoint,
-        config=args.config,
-        device=args.device,
-        precision=args.precision,
-    )
+    predictor = predictor_from_args(args)
     with logging_redirect_tqdm():  # warnings printed above the progress bar, not through it
         report = write_depth_bag(args.input, args.out, options, predictor, overwrite=args.overwrite)
     if report.skipped:

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from sharp_depth_ros.commands.predict import add_model_arguments
+from sharp_depth_ros.commands.predict import add_model_arguments, predictor_from_args
 
 LOGGER = logging.getLogger(__name__)
 
@@ -59,16 +59,9 @@ def _eval_config(args: argparse.Namespace):
 def _predictor_function(args: argparse.Namespace):
     """A `FolderSample -> PredictedDepth` function running the network."""
     from sharp_depth_ros.evaluation import PredictedDepth
-    from sharp_depth_ros.inference import DepthPredictor, FocalSource
+    from sharp_depth_ros.inference import FocalSource
 
-    predictor = DepthPredictor.from_pretrained(
-        preset=args.preset,
-        checkpoint=args.checkpoint,
-        config=args.config,
-        device=args.device,
-        precision=args.precision,
-        backend=args.backend,
-    )
+    predictor = predictor_from_args(args)
 
     def predict(sample) -> PredictedDepth:
         given = sample.intrinsics.fx if sample.intrinsics and not args.estimate_focal else None

@@ -6,6 +6,10 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sharp_depth_ros.inference import DepthPredictor
 
 LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +44,20 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def predictor_from_args(args: argparse.Namespace) -> DepthPredictor:
+    """The predictor that the model arguments of `add_model_arguments` describe."""
+    from sharp_depth_ros.inference import DepthPredictor
+
+    return DepthPredictor.from_pretrained(
+        preset=args.preset,
+        checkpoint=args.checkpoint,
+        config=args.config,
+        device=args.device,
+        precision=args.precision,
+        backend=args.backend,
+    )
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `predict`."""
     parser = subparsers.add_parser(
@@ -69,21 +87,13 @@ def run(args: argparse.Namespace) -> int:
     """Predict every image; returns 1 if any image failed, else 0."""
     from tqdm import tqdm
 
-    from sharp_depth_ros.inference import DepthPredictor
     from sharp_depth_ros.inference.image_io import list_images, load_image
     from sharp_depth_ros.inference.outputs import write_prediction
 
     images = list_images(args.inputs)
     if not images:
         raise ValueError(f"no images found in {[str(p) for p in args.inputs]}")
-    predictor = DepthPredictor.from_pretrained(
-        preset=args.preset,
-        checkpoint=args.checkpoint,
-        config=args.config,
-        device=args.device,
-        precision=args.precision,
-        backend=args.backend,
-    )
+    predictor = predictor_from_args(args)
     failures = 0
     progress = tqdm(images, unit="image", disable=len(images) < 2, file=sys.stderr)
     for image_path in progress:

@@ -101,3 +101,17 @@ def test_bad_checkpoint_is_one_line_error(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.pt does not exist" in err[0]
+
+
+def test_every_command_builds_its_predictor_from_the_same_model_arguments() -> None:
+    import argparse
+
+    from sharp_depth_ros.commands.predict import add_model_arguments, predictor_from_args
+
+    parser = argparse.ArgumentParser()
+    add_model_arguments(parser)
+    args = parser.parse_args(["--preset", "test-tiny-conv", "--backend", "onnxruntime"])
+    predictor = predictor_from_args(args)
+    assert predictor.backend == "onnxruntime"
+    depth = predictor.predict(np.full((48, 64, 3), 128, np.uint8), focal_px=60.0).depth_m
+    assert depth.shape == (48, 64) and np.isfinite(depth).all()
