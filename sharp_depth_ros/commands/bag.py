@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -109,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     """Write the output bag; returns 1 if any frame was skipped, else 0."""
     from tqdm.contrib.logging import logging_redirect_tqdm
 
+    if importlib.util.find_spec("rosbags") is None:
+        raise ValueError("sharp-depth bag needs the 'rosbags' package: pip install rosbags")
     from sharp_depth_ros.bag.depth_bag import write_depth_bag
     from sharp_depth_ros.bag.topics import check_input
 
