@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sharp_depth_ros.pinhole import fov_deg_to_focal_px
+
 
 def rotation_from_angles(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
     """World-from-camera rotation for a z-up world.
@@ -65,7 +67,7 @@ class Camera:
     @property
     def focal_px(self) -> float:
         """Focal length in pixels (square pixels)."""
-        return 0.5 * self.width / math.tan(math.radians(self.hfov_deg) / 2.0)
+        return fov_deg_to_focal_px(self.hfov_deg, self.width)
 
     @property
     def principal_point_px(self) -> tuple[float, float]:

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from sharp_depth_ros.inference.focal import f35mm_to_focal_px
+from sharp_depth_ros.pinhole import f35mm_to_focal_px
 
 LOGGER = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")

@@ -21,10 +21,14 @@ from sharp_depth_ros.checkpoints.bundled import DEFAULT_MODEL_NAME, bundled_chec
 from sharp_depth_ros.checkpoints.formats import load_checkpoint
 from sharp_depth_ros.config import NetworkConfig, network_config_from_json
 from sharp_depth_ros.inference.devices import resolve_device
-from sharp_depth_ros.inference.focal import focal_px_to_fov_deg, validate_focal_px
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.inference.torch_runner import TorchRunner
 from sharp_depth_ros.model.presets import DepthNetwork, build_network, get_preset
+from sharp_depth_ros.pinhole import (
+    focal_px_to_fov_deg,
+    focal_ratio_from_fov,
+    validate_focal_px,
+)
 
 LOGGER = logging.getLogger(__name__)
 # Reference infer(): inverse depth is clamped to [1e-4, 1e4] 1/m before inversion.
@@ -227,7 +231,7 @@ class DepthPredictor:
                 # report it and return NaN depth rather than a clamped, meaningless map.
                 LOGGER.warning("focal head estimated an impossible FOV of %.3f deg", float(fov[0]))
                 fov = torch.full_like(fov, torch.nan)
-            focal_tensor = 0.5 * width / torch.tan(0.5 * torch.deg2rad(fov))
+            focal_tensor = width * focal_ratio_from_fov(fov)
             estimated_focal = float(focal_tensor[0])
             inverse_depth = canonical * (width / focal_tensor).view(-1, 1, 1, 1)
             source = FocalSource.ESTIMATED

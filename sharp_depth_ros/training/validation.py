@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from sharp_depth_ros.metrics import boundary_f1, depth_metrics, focal_metrics
+from sharp_depth_ros.pinhole import focal_ratio_from_fov
 
 VALIDATION_COLUMNS = ("delta1", "abs_rel", "boundary_f1", "focal_delta25", "images")
 
@@ -62,8 +63,8 @@ def validate(
             values["boundary_f1"].append(boundary_f1(pred[i, 0].numpy(), dense))
         known = batch["has_focal"].cpu()
         if has_fov and bool(known.any()):
-            # f_px / W = 1 / (2 tan(FOV / 2)): the relative focal error is width-free.
-            pred_ratio = 0.5 / torch.tan(0.5 * torch.deg2rad(output.fov_deg.float().cpu()))
+            # f_px / W: the relative focal error is width-free.
+            pred_ratio = focal_ratio_from_fov(output.fov_deg.float().cpu())
             focal = focal_metrics(pred_ratio[known], batch["focal_ratio"].cpu()[known])
             values["focal_delta25"] += focal["delta25"].tolist()
     for module, training in modes.items():

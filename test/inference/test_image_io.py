@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sharp_depth_ros.inference.focal import f35mm_to_focal_px
 from sharp_depth_ros.inference.image_io import list_images, load_image
+from sharp_depth_ros.pinhole import f35mm_to_focal_px
 
 
 def _jpeg_with_exif(path, pixels, orientation=1, focal_35mm=None):

@@ -12,13 +12,13 @@ import torch
 from sharp_depth_ros.backends import precision as precision_module
 from sharp_depth_ros.backends.cpu_features import parse_cpuinfo
 from sharp_depth_ros.inference import DepthPredictor, FocalSource
-from sharp_depth_ros.inference.focal import (
+from sharp_depth_ros.inference.predictor import load_config_file
+from sharp_depth_ros.model import create_model
+from sharp_depth_ros.pinhole import (
     f35mm_to_focal_px,
     focal_px_to_fov_deg,
     fov_deg_to_focal_px,
 )
-from sharp_depth_ros.inference.predictor import load_config_file
-from sharp_depth_ros.model import create_model
 
 
 def _tiny_model_with_plausible_fov():
