@@ -61,7 +61,7 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               "(else fp32); auto picks the fastest the hardware runs natively."),
     ParamSpec(name="backend", default="auto", dynamic=False, choices=BACKENDS,
               description="Inference backend; auto: onnxruntime for .onnx checkpoints, else "
-              "torch. onnxruntime/openvino convert other checkpoints at start-up."),
+              "torch. onnxruntime/openvino convert other checkpoints at configure."),
     ParamSpec(name="require_device", default=False, dynamic=False,
               description="Fail at start-up instead of falling back to cpu / fp32."),
     # Input and QoS (start-up only: subscriptions are created once).
@@ -217,3 +217,35 @@ def coerce(spec: ParamSpec, value: Any) -> Any:
     if isinstance(spec.default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+def parameter_table_markdown() -> str:
+    """The Markdown table of every parameter (docs/ros.md holds exactly this; a test checks)."""
+    kinds = {bool: "bool", int: "integer", float: "double", str: "string"}
+    lines = [
+        "| Parameter | Type | Default | Range / values | Changes at run time | Description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for spec in PARAM_SPECS:
+        default = spec.default
+        if isinstance(default, bool):
+            shown = str(default).lower()
+        elif isinstance(default, str):
+            shown = default or '""'
+        else:
+            shown = repr(default)
+        if spec.choices:
+            values = " \\| ".join(spec.choices)
+        elif spec.min_value is not None:
+            values = f"[{spec.min_value:g}, {spec.max_value:g}]"
+        else:
+            values = ""
+        if spec.name in START_UP_ONLY:
+            changes = "no (start-up)"
+        else:
+            changes = "yes" if spec.dynamic else "unconfigured"
+        lines.append(
+            f"| `{spec.name}` | {kinds[type(default)]} | `{shown}` | {values} | {changes} "
+            f"| {spec.description} |"
+        )
+    return "\n".join(lines) + "\n"

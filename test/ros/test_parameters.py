@@ -58,3 +58,13 @@ def test_descriptors_carry_type_range_and_read_only_for_the_start_up_parameter()
     assert not by_name["checkpoint"].read_only
     assert by_name["max_depth"].floating_point_range[0].to_value == 1e4
     assert all(d.description for d in by_name.values())
+
+
+def test_docs_table_is_the_generated_one_and_the_yaml_holds_the_defaults() -> None:
+    from sharp_depth_ros.ros.parameters import parameter_table_markdown
+
+    # One definition (PARAM_SPECS): docs/ros.md's table is generated from it, byte for byte
+    # (regenerate with parameter_table_markdown()), and config/depth.yaml ships its defaults.
+    assert parameter_table_markdown() in (REPO / "docs" / "ros.md").read_text()
+    values = yaml.safe_load((REPO / "config" / "depth.yaml").read_text())
+    assert values["sharp_depth"]["ros__parameters"] == {s.name: s.default for s in PARAM_SPECS}
