@@ -47,6 +47,11 @@ def main() -> None:
     parser.add_argument("--preset", default="depth-pro")
     parser.add_argument("--precision", default="fp16,bf16", help="comma-separated: fp32 fp16 bf16")
     parser.add_argument("--compile", action="store_true", help="then time torch.compile as well")
+    parser.add_argument(
+        "--compile-mode",
+        default="default",
+        help="torch.compile mode: default, reduce-overhead (CUDA graphs), max-autotune, ...",
+    )
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--json", type=Path)
@@ -65,7 +70,10 @@ def main() -> None:
     plans = [("eager", name) for name in networks]
     plans += [("compiled", name) for name in networks] if args.compile else []
     for mode, name in plans:
-        network = networks[name] if mode == "eager" else torch.compile(networks[name])
+        if mode == "eager":
+            network = networks[name]
+        else:
+            network = torch.compile(networks[name], mode=args.compile_mode)
         images = torch.rand(1, 3, size, size, device=device, dtype=DTYPES[name]) * 2 - 1
         for run_fov in (False, True):
             started = time.perf_counter()
@@ -75,7 +83,7 @@ def main() -> None:
                 "preset": args.preset,
                 "input": f"{size}x{size}",
                 "precision": name,
-                "mode": mode,
+                "mode": mode if mode == "eager" else f"compiled ({args.compile_mode})",
                 "fov_head": run_fov,
                 "latency_median_ms": round(statistics.median(ms), 2),
                 "latency_p95_ms": round(sorted(ms)[int(0.95 * (len(ms) - 1))], 2),
