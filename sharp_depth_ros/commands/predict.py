@@ -66,7 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Writes NAME.npz (depth [m], focal_px, fov_deg), NAME_depth.png (uint16 mm, "
         "0 = invalid) and NAME_vis.png for every input image.",
     )
-    parser.add_argument("inputs", nargs="+", type=Path, help="image files or folders")
+    parser.add_argument("inputs", nargs="+", type=str, help="image files or folders")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--focal-px", type=float, help="horizontal focal length in pixels (overrides EXIF)"
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     from sharp_depth_ros.inference.image_io import list_images, load_image
     from sharp_depth_ros.inference.outputs import write_prediction
 
-    images = list_images(args.inputs)
+    images = list_images(args.inputs)  # strings: an empty one is refused, not read as "."
+    roots = [Path(p) for p in args.inputs]
     if not images:
         raise ValueError(f"no images found in {[str(p) for p in args.inputs]}")
     predictor = predictor_from_args(args)
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             loaded = load_image(image_path)
             focal_px = args.focal_px if args.focal_px is not None else loaded.focal_px
             prediction = predictor.predict(loaded.rgb, focal_px=focal_px)
-            write_prediction(prediction, args.out, _output_name(image_path, args.inputs))
+            write_prediction(prediction, args.out, _output_name(image_path, roots))
         except (OSError, ValueError) as error:
             failures += 1
             progress.write(f"sharp-depth predict: {image_path}: {error}", file=sys.stderr)

@@ -112,6 +112,8 @@ def load_image(path: str | Path, *, apply_orientation: bool = True) -> LoadedIma
 def list_images(inputs: list[str | Path]) -> list[Path]:
     """Expand files and folders (recursively) into a sorted list of image files."""
     found: list[Path] = []
+    if any(not str(item).strip() for item in inputs):
+        raise ValueError("an empty input path (an unset shell variable?); name files or folders")
     for item in map(Path, inputs):
         if item.is_dir():
             found.extend(

@@ -115,3 +115,9 @@ def test_every_command_builds_its_predictor_from_the_same_model_arguments() -> N
     assert predictor.backend == "onnxruntime"
     depth = predictor.predict(np.full((48, 64, 3), 128, np.uint8), focal_px=60.0).depth_m
     assert depth.shape == (48, 64) and np.isfinite(depth).all()
+
+
+def test_an_empty_input_is_a_one_line_error_not_the_current_folder(tmp_path, capsys) -> None:
+    assert main(["predict", "", "--out", str(tmp_path / "o")]) == 2
+    assert "empty input path" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

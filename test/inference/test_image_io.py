@@ -84,3 +84,8 @@ def test_evaluation_reads_the_same_pixels_as_predict_but_never_rotates(tmp_path)
     assert read_rgb(tmp_path / "deep.png").dtype == np.uint16  # the 16-bit rule: all bits kept
     assert np.array_equal(read_rgb(tmp_path / "deep.png"), load_image(tmp_path / "deep.png").rgb)
     assert np.array_equal(read_rgb(tmp_path / "deep.png"), deep)
+
+
+def test_an_empty_input_path_is_refused_not_read_as_the_current_folder(tmp_path):
+    with pytest.raises(ValueError, match="empty input path"):
+        list_images([tmp_path, ""])
