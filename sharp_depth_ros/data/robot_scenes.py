@@ -27,7 +27,7 @@ from sharp_depth_ros.data.scene import (
     Material,
     SceneObject,
     SceneSpec,
-    object_records,
+    scene_params,
 )
 from sharp_depth_ros.data.scene_sampler import (
     GLOSSY_ROUGHNESS,
@@ -771,22 +771,16 @@ def sample_robot_scene(seed: int, config: SceneConfig) -> SceneSpec:
         lighting = sky_lighting(rng, indoor=False)
     else:
         lighting = Lighting(sky_zenith=(0.05, 0.05, 0.05), sky_horizon=(0.05, 0.05, 0.05))
-    params = {
-        "seed": int(seed),
-        "family": "robot",
-        "scene": kind,
-        "width": width,
-        "height": height,
-        "camera": {
-            "hfov_deg": hfov,
-            "yaw_deg": yaw,
-            "pitch_deg": pitch,
-            "roll_deg": roll,
-            "height_m": float(position[2] - floor_z),
-        },
-        "objects": object_records(b.objects),
-        "textures": b.names,
+    camera_record = {
+        "hfov_deg": hfov,
+        "yaw_deg": yaw,
+        "pitch_deg": pitch,
+        "roll_deg": roll,
+        "height_m": float(position[2] - floor_z),
     }
+    params = scene_params(
+        seed, kind, (width, height), camera_record, b.objects, b.names, family="robot"
+    )
     return SceneSpec(
         camera=camera,
         objects=tuple(b.objects),

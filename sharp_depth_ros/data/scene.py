@@ -97,3 +97,31 @@ class SceneSpec:
 def object_records(objects: tuple[SceneObject, ...] | list[SceneObject]) -> list[dict[str, Any]]:
     """The JSON-friendly `params["objects"]` list: name, kind and foreground flag per object."""
     return [{"name": o.name, "kind": o.kind, "foreground": o.foreground} for o in objects]
+
+
+def scene_params(
+    seed: int,
+    scene: str,
+    size: tuple[int, int],
+    camera: dict[str, float],
+    objects: tuple[SceneObject, ...] | list[SceneObject],
+    textures: list[str],
+    family: str | None = None,
+) -> dict[str, Any]:
+    """The JSON-friendly `params` record of a sampled scene (the same layout for every family).
+
+    Args:
+        seed: the sample seed.
+        scene: the kind of scene (e.g. "indoor", "corridor").
+        size: (width, height) in pixels.
+        camera: hfov_deg, yaw_deg, pitch_deg, roll_deg and height_m.
+        objects: the scene's objects (see `object_records`).
+        textures: names of the textures used.
+        family: the scene family; None leaves the key out (the clutter family's records).
+    """
+    params: dict[str, Any] = {"seed": int(seed)}
+    if family is not None:
+        params["family"] = family
+    width, height = size
+    params |= {"scene": scene, "width": width, "height": height, "camera": camera}
+    return params | {"objects": object_records(objects), "textures": textures}

@@ -20,7 +20,7 @@ from sharp_depth_ros.data.scene import (
     Material,
     SceneObject,
     SceneSpec,
-    object_records,
+    scene_params,
 )
 from sharp_depth_ros.data.textures import random_texture
 
@@ -463,21 +463,17 @@ def sample_clutter_scene(seed: int, config: SceneConfig) -> SceneSpec:
         kind = SOLID_KINDS[int(rng.integers(len(SOLID_KINDS)))]
         size = min(_log_uniform(rng, config.occluder_size_m), config.max_size_per_distance * z)
         _solid(b, kind, size, True, centre - [0.0, 0.0, size / 2])
-    params = {
-        "seed": int(seed),
-        "scene": "indoor" if indoor else "outdoor",
-        "width": width,
-        "height": height,
-        "camera": {
-            "hfov_deg": hfov,
-            "yaw_deg": yaw,
-            "pitch_deg": pitch,
-            "roll_deg": roll,
-            "height_m": eye_height,
-        },
-        "objects": object_records(b.objects),
-        "textures": b.texture_names,
+    camera_record = {
+        "hfov_deg": hfov,
+        "yaw_deg": yaw,
+        "pitch_deg": pitch,
+        "roll_deg": roll,
+        "height_m": eye_height,
     }
+    scene_kind = "indoor" if indoor else "outdoor"
+    params = scene_params(
+        seed, scene_kind, (width, height), camera_record, b.objects, b.texture_names
+    )
     return SceneSpec(
         camera=camera,
         objects=tuple(b.objects),
