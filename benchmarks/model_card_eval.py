@@ -82,8 +82,8 @@ def evaluate_set(
     samples = [load_sample(root, name) for name in list_samples(root)]
     for sample in samples:
         height, width = sample.depth_m.shape
-        focal = sample.intrinsics.fx * width / sample.rgb.shape[1]
-        pred = predictor.predict(sample.rgb, focal_px=sample.intrinsics.fx).depth_m
+        focal = sample.intrinsics.fx_px * width / sample.rgb.shape[1]
+        pred = predictor.predict(sample.rgb, focal_px=sample.intrinsics.fx_px).depth_m
         if pred.shape != (height, width):
             import cv2
 

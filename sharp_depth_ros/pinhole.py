@@ -7,7 +7,11 @@ The one place for f_px = W / (2 tan(hfov / 2)) (paper §3.3): scalars here, tens
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:  # torch stays out of this module's imports: scene workers use it too
     import torch
@@ -50,3 +54,86 @@ def validate_focal_px(focal_px: float) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"focal_px must be a finite positive number of pixels, got {focal_px!r}")
     return value
+
+
+ASPECT_TOLERANCE = 0.01  # relative; a larger aspect mismatch means another stream, not a resize
+
+
+def scale_camera_matrix(
+    k: Sequence[float], from_size: tuple[int, int], to_size: tuple[int, int]
+) -> tuple[float, ...]:
+    """A row-major 3x3 (or 3x4) camera matrix for the same camera at another resolution.
+
+    Pixel centres sit at integer coordinates, so the scaling is about the corner at -0.5.
+
+    Args:
+        k: 9 (K) or 12 (P) row-major values for an image of `from_size` (width, height).
+        from_size: (width, height) the matrix belongs to.
+        to_size: (width, height) of the resized image.
+
+    Raises:
+        ValueError: the aspect ratios differ by more than `ASPECT_TOLERANCE` (not a resize).
+    """
+    (from_w, from_h), (to_w, to_h) = from_size, to_size
+    if (from_w, from_h) == (to_w, to_h):
+        return tuple(float(v) for v in k)
+    sx, sy = to_w / from_w, to_h / from_h
+    if abs(sx / sy - 1.0) > ASPECT_TOLERANCE:
+        raise ValueError(
+            f"CameraInfo size {from_w}x{from_h} is not a resize of the image size "
+            f"{to_w}x{to_h} (aspect ratios differ)"
+        )
+    columns = len(k) // 3
+    matrix = np.asarray(k, dtype=np.float64).reshape(3, columns).copy()
+    # Row 0 (u) and row 1 (v): u' = sx (u + 0.5) - 0.5, i.e. scale, then shift by the last row.
+    for row, scale in ((0, sx), (1, sy)):
+        matrix[row] = scale * matrix[row] + (scale - 1.0) * 0.5 * matrix[2]
+    return tuple(float(v) for v in matrix.ravel())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intrinsics:
+    """Pinhole intrinsics of an image of a given size (pixel centres at integer coordinates).
+
+    Attributes:
+        fx_px, fy_px: focal lengths in pixels.
+        cx_px, cy_px: principal point in pixels.
+        width, height: the image size these intrinsics belong to.
+    """
+
+    fx_px: float
+    fy_px: float
+    cx_px: float
+    cy_px: float
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        for name in ("fx_px", "fy_px"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be finite and > 0, received {value}")
+        for name in ("cx_px", "cy_px"):
+            value = getattr(self, name)
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be finite, received {value}")
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"image size must be positive, received {self.width}x{self.height}")
+
+    def scaled_to(self, width: int, height: int) -> Intrinsics:
+        """The same camera seen at another resolution (resize of the whole frame).
+
+        Raises:
+            ValueError: the aspect ratios differ (see `scale_camera_matrix`): not a resize.
+        """
+        if (width, height) == (self.width, self.height):
+            return self
+        fx, _, cx, _, fy, cy, *_ = scale_camera_matrix(
+            self.camera_matrix, (self.width, self.height), (width, height)
+        )
+        return Intrinsics(fx_px=fx, fy_px=fy, cx_px=cx, cy_px=cy, width=width, height=height)
+
+    @property
+    def camera_matrix(self) -> tuple[float, ...]:
+        """K, 9 row-major values."""
+        return (self.fx_px, 0.0, self.cx_px, 0.0, self.fy_px, self.cy_px, 0.0, 0.0, 1.0)

@@ -64,7 +64,7 @@ def _predictor_function(args: argparse.Namespace):
     predictor = predictor_from_args(args)
 
     def predict(sample) -> PredictedDepth:
-        given = sample.intrinsics.fx if sample.intrinsics and not args.estimate_focal else None
+        given = sample.intrinsics.fx_px if sample.intrinsics and not args.estimate_focal else None
         prediction = predictor.predict(sample.rgb, focal_px=given)
         estimated = prediction.focal_source == FocalSource.ESTIMATED
         return PredictedDepth(

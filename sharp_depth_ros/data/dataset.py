@@ -151,7 +151,8 @@ class FolderDataset(Dataset):
 
         s = load_sample(self.root, self.names[i])
         if s.intrinsics is not None:
-            fx, fy, cx, cy = s.intrinsics.fx, s.intrinsics.fy, s.intrinsics.cx, s.intrinsics.cy
+            k = s.intrinsics
+            fx, fy, cx, cy = k.fx_px, k.fy_px, k.cx_px, k.cy_px
         elif self.require_intrinsics:
             raise ValueError(
                 f"{self.root}/intrinsics/{s.name}.json is missing; metric training data needs "

@@ -19,26 +19,11 @@ import cv2
 import numpy as np
 
 from sharp_depth_ros.inference.image_io import load_image
+from sharp_depth_ros.pinhole import Intrinsics
 
 RGB_SUFFIXES = (".png", ".jpg", ".jpeg")
 DEPTH_SUFFIXES = (".png", ".npy", ".exr")
 EXR_DEPTH_CHANNELS = ("Z", "depth", "Y", "R", "RGB")  # tried in this order
-
-
-@dataclass(frozen=True, kw_only=True)
-class Intrinsics:
-    """Pinhole intrinsics of the RGB image, in pixels."""
-
-    fx: float
-    fy: float
-    cx: float
-    cy: float
-
-    def __post_init__(self) -> None:
-        for field in ("fx", "fy"):
-            value = getattr(self, field)
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{field} must be a finite focal length > 0 px, got {value}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,13 +150,14 @@ def read_mask(path: Path) -> np.ndarray:
     return mask.astype(np.float32) / scale
 
 
-def read_intrinsics(path: Path) -> Intrinsics:
-    """Read `{"fx", "fy", "cx", "cy"}` from a JSON file."""
+def read_intrinsics(path: Path, width: int, height: int) -> Intrinsics:
+    """Read `{"fx", "fy", "cx", "cy"}` from a JSON file, for an RGB image of the given size."""
     data = json.loads(path.read_text(encoding="utf-8"))
     try:
-        return Intrinsics(**{key: float(data[key]) for key in ("fx", "fy", "cx", "cy")})
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"{path}: needs numbers fx, fy, cx, cy ({error})") from error
+        fx, fy, cx, cy = (float(data[key]) for key in ("fx", "fy", "cx", "cy"))
+        return Intrinsics(fx_px=fx, fy_px=fy, cx_px=cx, cy_px=cy, width=width, height=height)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{path}: needs numbers fx, fy, cx, cy > 0 ({error})") from error
 
 
 def load_sample(root: str | Path, name: str) -> FolderSample:
@@ -194,11 +180,15 @@ def load_sample(root: str | Path, name: str) -> FolderSample:
     mask = read_mask(mask_path) if mask_path is not None else None
     if mask is not None and mask.shape != depth_m.shape:
         raise ValueError(f"{mask_path}: mask {mask.shape} differs from depth {depth_m.shape}")
+    rgb = read_rgb(rgb_path)
+    height, width = rgb.shape[:2]
     return FolderSample(
         name=name,
-        rgb=read_rgb(rgb_path),
+        rgb=rgb,
         depth_m=depth_m,
         valid=valid,
-        intrinsics=read_intrinsics(intrinsics_path) if intrinsics_path.is_file() else None,
+        intrinsics=(
+            read_intrinsics(intrinsics_path, width, height) if intrinsics_path.is_file() else None
+        ),
         mask=mask,
     )

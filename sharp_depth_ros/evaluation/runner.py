@@ -117,7 +117,7 @@ def evaluate_sample(
     )
     focal = prediction.estimated_focal_px
     if sample.intrinsics is not None and focal is not None:
-        scored = focal_metrics(focal, sample.intrinsics.fx)
+        scored = focal_metrics(focal, sample.intrinsics.fx_px)
         # A NaN estimate (impossible FOV) counts as a miss in delta25/50 and has no error value.
         result.update({name: _finite_or_none(scored[name].item()) for name in FOCAL_METRIC_NAMES})
     else:

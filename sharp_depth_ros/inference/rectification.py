@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from sharp_depth_ros.pinhole import scale_camera_matrix
 
 # Distortion models named in sensor_msgs/distortion_models.hpp, with the coefficient counts
 # OpenCV accepts for each (ROS: plumb_bob 5, rational_polynomial 8, equidistant 4).
@@ -26,40 +27,7 @@ COEFFICIENT_COUNTS: dict[str, tuple[int, ...]] = {
     RATIONAL_POLYNOMIAL: (4, 5, 8),
     EQUIDISTANT: (4,),
 }
-ASPECT_TOLERANCE = 0.01  # relative; a larger aspect mismatch means another stream, not a resize
 _IDENTITY_9 = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
-
-
-def scale_camera_matrix(
-    k: Sequence[float], from_size: tuple[int, int], to_size: tuple[int, int]
-) -> tuple[float, ...]:
-    """A row-major 3x3 (or 3x4) camera matrix for the same camera at another resolution.
-
-    Pixel centres sit at integer coordinates, so the scaling is about the corner at -0.5.
-
-    Args:
-        k: 9 (K) or 12 (P) row-major values for an image of `from_size` (width, height).
-        from_size: (width, height) the matrix belongs to.
-        to_size: (width, height) of the resized image.
-
-    Raises:
-        ValueError: the aspect ratios differ by more than `ASPECT_TOLERANCE` (not a resize).
-    """
-    (from_w, from_h), (to_w, to_h) = from_size, to_size
-    if (from_w, from_h) == (to_w, to_h):
-        return tuple(float(v) for v in k)
-    sx, sy = to_w / from_w, to_h / from_h
-    if abs(sx / sy - 1.0) > ASPECT_TOLERANCE:
-        raise ValueError(
-            f"CameraInfo size {from_w}x{from_h} is not a resize of the image size "
-            f"{to_w}x{to_h} (aspect ratios differ)"
-        )
-    columns = len(k) // 3
-    matrix = np.asarray(k, dtype=np.float64).reshape(3, columns).copy()
-    # Row 0 (u) and row 1 (v): u' = sx (u + 0.5) - 0.5, i.e. scale, then shift by the last row.
-    for row, scale in ((0, sx), (1, sy)):
-        matrix[row] = scale * matrix[row] + (scale - 1.0) * 0.5 * matrix[2]
-    return tuple(float(v) for v in matrix.ravel())
 
 
 @dataclass(frozen=True, kw_only=True)

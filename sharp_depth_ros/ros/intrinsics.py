@@ -13,7 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from sharp_depth_ros.inference.rectification import CameraModel, scale_camera_matrix
+from sharp_depth_ros.inference.rectification import CameraModel
+from sharp_depth_ros.pinhole import Intrinsics
 
 IDENTITY_R: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
@@ -28,54 +29,6 @@ class CameraInfoLike(Protocol):
     r: Sequence[float]
     p: Sequence[float]
     distortion_model: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Intrinsics:
-    """Pinhole intrinsics of an image of a given size (pixel centres at integer coordinates).
-
-    Attributes:
-        fx_px, fy_px: focal lengths in pixels.
-        cx_px, cy_px: principal point in pixels.
-        width, height: the image size these intrinsics belong to.
-    """
-
-    fx_px: float
-    fy_px: float
-    cx_px: float
-    cy_px: float
-    width: int
-    height: int
-
-    def __post_init__(self) -> None:
-        for name in ("fx_px", "fy_px"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be finite and > 0, received {value}")
-        for name in ("cx_px", "cy_px"):
-            value = getattr(self, name)
-            if not math.isfinite(value):
-                raise ValueError(f"{name} must be finite, received {value}")
-        if self.width <= 0 or self.height <= 0:
-            raise ValueError(f"image size must be positive, received {self.width}x{self.height}")
-
-    def scaled_to(self, width: int, height: int) -> Intrinsics:
-        """The same camera seen at another resolution (resize of the whole frame).
-
-        Raises:
-            ValueError: the aspect ratios differ (see `scale_camera_matrix`): not a resize.
-        """
-        if (width, height) == (self.width, self.height):
-            return self
-        fx, _, cx, _, fy, cy, *_ = scale_camera_matrix(
-            self.camera_matrix, (self.width, self.height), (width, height)
-        )
-        return Intrinsics(fx_px=fx, fy_px=fy, cx_px=cx, cy_px=cy, width=width, height=height)
-
-    @property
-    def camera_matrix(self) -> tuple[float, ...]:
-        """K, 9 row-major values."""
-        return (self.fx_px, 0.0, self.cx_px, 0.0, self.fy_px, self.cy_px, 0.0, 0.0, 1.0)
 
 
 def intrinsics_from_camera_info(msg: CameraInfoLike) -> Intrinsics:

@@ -41,8 +41,8 @@ def test_exported_folder_reads_back_the_exact_samples(tmp_path):
         np.testing.assert_array_equal(loaded.depth_m, expected.depth_m)
         np.testing.assert_allclose(loaded.mask, expected.foreground_alpha, atol=1e-6)
         k = expected.intrinsics
-        assert (loaded.intrinsics.fx, loaded.intrinsics.fy) == (k[0, 0], k[1, 1])
-        assert (loaded.intrinsics.cx, loaded.intrinsics.cy) == (k[0, 2], k[1, 2])
+        assert (loaded.intrinsics.fx_px, loaded.intrinsics.fy_px) == (k[0, 0], k[1, 1])
+        assert (loaded.intrinsics.cx_px, loaded.intrinsics.cy_px) == (k[0, 2], k[1, 2])
 
 
 def test_export_without_shards_says_what_to_run(tmp_path):

@@ -18,7 +18,7 @@ def test_png_depth_is_millimetres_with_zero_invalid(dataset_dir, step_depth):
     assert sample.rgb.dtype == np.uint8 and sample.rgb.shape == (24, 32, 3)
     np.testing.assert_allclose(sample.depth_m, step_depth())
     assert sample.valid.all()
-    assert sample.intrinsics is not None and sample.intrinsics.fx == 30.0
+    assert sample.intrinsics is not None and sample.intrinsics.fx_px == 30.0
     assert sample.mask is not None
     assert sample.mask[:, :16].min() == 1.0 and sample.mask[:, 16:].max() == 0.0
 

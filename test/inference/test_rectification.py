@@ -16,8 +16,8 @@ from sharp_depth_ros.inference.rectification import (
     CameraModel,
     Rectifier,
     rectifier_for,
-    scale_camera_matrix,
 )
+from sharp_depth_ros.pinhole import scale_camera_matrix
 
 WIDTH, HEIGHT = 320, 240
 FX = FY = 200.0

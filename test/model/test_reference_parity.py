@@ -177,9 +177,7 @@ def test_official_fp16_file_gives_the_same_network(fixtures_dir, reduced_model):
         assert torch.equal(theirs[key], value), key
 
 
-def test_bf16_stays_within_one_percent_of_the_fp32_reference(
-    reduced_model, reference, monkeypatch
-):
+def test_bf16_stays_within_one_percent_of_the_fp32_reference(reduced_model, reference, monkeypatch):
     # Issues 7 and 16: low precision must stay accurate. On CPUs without native bf16 the
     # predictor refuses it (emulated, slow); pretend the CPU has it to check the numbers.
     native = parse_cpuinfo("model name: test\nflags: avx2 avx512_bf16\n")
