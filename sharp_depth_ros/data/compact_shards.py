@@ -25,7 +25,13 @@ import numpy as np
 
 from sharp_depth_ros.atomic import atomic_path
 from sharp_depth_ros.data.sample import SyntheticSample
-from sharp_depth_ros.data.shards import MANIFEST_NAME, list_shards, read_shard, write_shard
+from sharp_depth_ros.data.shards import (
+    MANIFEST_NAME,
+    list_shards,
+    params_array,
+    read_shard,
+    write_shard,
+)
 
 COMPACT_FORMAT = "compact-shard-1"
 JPEG_QUALITY = 95
@@ -79,14 +85,10 @@ def pack_shard(source: str | Path, destination: str | Path) -> None:
             f"valid_{k:04d}": np.packbits(sample.valid),
             f"alpha_{k:04d}": np.round(sample.foreground_alpha * 255.0).astype(np.uint8),
             f"intrinsics_{k:04d}": sample.intrinsics,
-            f"params_{k:04d}": np.frombuffer(_params_json(sample), dtype=np.uint8),
+            f"params_{k:04d}": params_array(sample),
         }
     with atomic_path(destination) as temp_path, open(temp_path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
-
-
-def _params_json(sample: SyntheticSample) -> bytes:
-    return json.dumps(dict(sample.params, seed=sample.seed)).encode("utf-8")
 
 
 def unpack_shard(source: str | Path, destination: str | Path) -> None:

@@ -49,7 +49,6 @@ def write_shard(path: str | Path, indices: list[int], samples: list[SyntheticSam
         "format_version": np.asarray(FORMAT_VERSION, dtype=np.int64),
     }
     for k, sample in enumerate(samples):
-        params = dict(sample.params, seed=sample.seed)
         arrays |= {
             f"rgb_{k:04d}": sample.rgb,
             f"depth_{k:04d}": sample.depth_m.astype(np.float32),
@@ -57,10 +56,16 @@ def write_shard(path: str | Path, indices: list[int], samples: list[SyntheticSam
             f"instance_{k:04d}": sample.instance.astype(np.uint16),
             f"alpha_{k:04d}": np.round(sample.foreground_alpha * 255.0).astype(np.uint8),
             f"intrinsics_{k:04d}": sample.intrinsics.astype(np.float64),
-            f"params_{k:04d}": np.frombuffer(json.dumps(params).encode("utf-8"), dtype=np.uint8),
+            f"params_{k:04d}": params_array(sample),
         }
     with atomic_path(path) as temp_path:
         _write_npz(temp_path, arrays)
+
+
+def params_array(sample: SyntheticSample) -> np.ndarray:
+    """A sample's parameters with its seed, as the UTF-8 JSON bytes a shard stores."""
+    params = dict(sample.params, seed=sample.seed)
+    return np.frombuffer(json.dumps(params).encode("utf-8"), dtype=np.uint8)
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
