@@ -7,10 +7,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 # Isolate concurrent test sessions on this machine: own domain, localhost only. Set before rclpy
@@ -19,6 +20,35 @@ os.environ["ROS_DOMAIN_ID"] = str(os.getpid() % 100 + 1)
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 
 FOV_DEG = 60.0  # the FOV head of the test checkpoint always says this
+
+# sensor_msgs/PointField datatype constants (the message definition) -> numpy type codes.
+POINT_FIELD_TYPES = {1: "i1", 2: "u1", 3: "i2", 4: "u2", 5: "i4", 6: "u4", 7: "f4", 8: "f8"}
+
+
+def read_pointcloud2(cloud: Any) -> dict[str, np.ndarray]:
+    """Each field of a PointCloud2 as a (height, width) array, read as any consumer would: from
+    the message's own fields, offsets, datatypes, point_step, row_step and byte order. Independent
+    of the package's writer and of its `cloud_to_array`, so the two check each other."""
+    order = ">" if cloud.is_bigendian else "<"
+    data = bytes(cloud.data)
+    assert len(data) == cloud.row_step * cloud.height, "data size != row_step * height"
+    assert cloud.row_step >= cloud.point_step * cloud.width, "row_step too small"
+    return {
+        field.name: np.ndarray(
+            (cloud.height, cloud.width),
+            np.dtype(order + POINT_FIELD_TYPES[field.datatype]),
+            buffer=data,
+            offset=field.offset,
+            strides=(cloud.row_step, cloud.point_step),
+        ).copy()
+        for field in cloud.fields
+    }
+
+
+@pytest.fixture(scope="session")
+def read_cloud() -> Callable[[Any], dict[str, np.ndarray]]:
+    """`read_pointcloud2`, for tests (test modules cannot import conftest)."""
+    return read_pointcloud2
 
 
 def make_checkpoint(

@@ -17,7 +17,6 @@ from sensor_msgs.msg import CameraInfo, Image
 from sharp_depth_ros.ros import conversions
 from sharp_depth_ros.ros.camera_info import intrinsics_from_camera_info, intrinsics_from_focal
 from sharp_depth_ros.ros.player import StreamClient
-from sharp_depth_ros.ros.point_cloud import cloud_to_array
 
 pytestmark = pytest.mark.ros
 
@@ -117,7 +116,7 @@ def test_depth_is_32fc1_at_source_size_with_the_source_header(
     assert info.k[0] == 150.0
 
 
-def test_points_agree_with_depth_and_the_intrinsics(client: StreamClient) -> None:
+def test_points_agree_with_depth_and_the_intrinsics(client: StreamClient, read_cloud) -> None:
     camera = intrinsics_from_focal(140.0, WIDTH, HEIGHT)
     depth, info = _one_depth(client, intrinsics=camera)
     assert client.spin_until(lambda: len(client.points) > 0, 10)
@@ -127,7 +126,7 @@ def test_points_agree_with_depth_and_the_intrinsics(client: StreamClient) -> Non
         WIDTH,
     )
     depth_m = conversions.image_to_array(depth)
-    points = cloud_to_array(cloud)
+    points = read_cloud(cloud)
     intr = intrinsics_from_camera_info(info)
     rng = np.random.default_rng(1)
     for v, u in zip(rng.integers(0, HEIGHT, 20), rng.integers(0, WIDTH, 20), strict=True):
@@ -294,7 +293,7 @@ def test_a_distorted_camera_gives_the_rectified_pinhole_camera_info(
 
 
 def test_non_finite_model_output_is_published_as_nan_and_compressed_input_works(
-    nan_checkpoint: Path, start_node, rclpy_context: None
+    nan_checkpoint: Path, start_node, rclpy_context: None, read_cloud
 ) -> None:
     process = start_node(
         {
@@ -315,7 +314,7 @@ def test_non_finite_model_output_is_published_as_nan_and_compressed_input_works(
         assert info.k[0] == 100.0
         assert np.isnan(conversions.image_to_array(depth)).all()
         assert stream.spin_until(lambda: len(stream.points) > 0, 10)
-        assert np.isnan(cloud_to_array(stream.points.messages[-1])["z"]).all()
+        assert np.isnan(read_cloud(stream.points.messages[-1])["z"]).all()
     finally:
         stream.destroy_node()
 

@@ -21,7 +21,6 @@ from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.ros import conversions
 from sharp_depth_ros.ros.node import DepthNode
 from sharp_depth_ros.ros.player import StreamClient
-from sharp_depth_ros.ros.point_cloud import cloud_to_array
 
 pytestmark = pytest.mark.ros
 
@@ -104,7 +103,7 @@ def distorted_camera_info(header: Any) -> CameraInfo:
     return info
 
 
-def edge_points(points: np.ndarray) -> np.ndarray:
+def edge_points(points: dict[str, np.ndarray]) -> np.ndarray:
     """Per row of an organised cloud, the leftmost point on the near plane: (N, 3) metres."""
     z = points["z"]
     found = []
@@ -126,7 +125,7 @@ def line_residual_px(xy_m: np.ndarray) -> float:
 
 @pytest.mark.parametrize("rectify", [True, False])
 def test_a_straight_edge_through_a_distorted_lens_is_straight_in_the_cloud(
-    spun: Any, rectify: bool
+    spun: Any, rectify: bool, read_cloud
 ) -> None:
     namespace = f"/rectify_{str(rectify).lower()}"
     parameters = [
@@ -155,7 +154,7 @@ def test_a_straight_edge_through_a_distorted_lens_is_straight_in_the_cloud(
     finally:
         client.destroy_node()
 
-    points = cloud_to_array(cloud)
+    points = read_cloud(cloud)
     depth_m = conversions.image_to_array(depth)
     # Depth and cloud agree pixel for pixel (NaN where the rectified image saw nothing).
     np.testing.assert_array_equal(np.isnan(depth_m), np.isnan(points["z"]))

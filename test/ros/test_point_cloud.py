@@ -26,41 +26,41 @@ def test_unprojection_follows_the_pinhole_model() -> None:
     assert np.isnan(points[2, 3]).all()
 
 
-def test_organised_cloud_keeps_the_grid_and_marks_clipped_points_nan() -> None:
+def test_organised_cloud_keeps_the_grid_and_marks_clipped_points_nan(read_cloud) -> None:
     depth = _depth()
     cloud = depth_to_cloud(depth, INTR, Header(frame_id="cam"), min_depth_m=1.0, max_depth_m=4.0)
     assert (cloud.height, cloud.width, cloud.is_dense, cloud.point_step) == (10, 16, False, 12)
     assert [f.name for f in cloud.fields] == ["x", "y", "z"] and cloud.header.frame_id == "cam"
-    points = cloud_to_array(cloud)
+    points = read_cloud(cloud)
     inside = (depth >= 1.0) & (depth <= 4.0)
     assert np.array_equal(points["z"][inside], depth[inside])
     assert np.isnan(points["x"][~inside]).all() and np.isnan(points["z"][~inside]).all()
 
 
-def test_dense_cloud_holds_only_valid_points_in_row_major_order() -> None:
+def test_dense_cloud_holds_only_valid_points_in_row_major_order(read_cloud) -> None:
     depth = _depth()
     cloud = depth_to_cloud(depth, INTR, Header(), max_depth_m=3.0, organised=False)
-    points = cloud_to_array(cloud)
+    points = read_cloud(cloud)
     valid = depth <= 3.0
     assert cloud.is_dense and cloud.height == 1 and cloud.width == int(valid.sum())
     assert np.array_equal(points["z"][0], depth[valid])
 
 
-def test_stride_decimates_both_directions() -> None:
+def test_stride_decimates_both_directions(read_cloud) -> None:
     depth = _depth()
     cloud = depth_to_cloud(depth, INTR, Header(), stride=3)
-    points = cloud_to_array(cloud)
+    points = read_cloud(cloud)
     assert (cloud.height, cloud.width) == (4, 6)
     assert points["z"][1, 2] == depth[3, 6]
     assert points["x"][1, 2] == pytest.approx((6 - 7.5) * depth[3, 6] / 50.0)
 
 
-def test_rgb_is_packed_like_depth_image_proc() -> None:
+def test_rgb_is_packed_like_depth_image_proc(read_cloud) -> None:
     depth = _depth()
     rgb = RNG.integers(0, 256, (10, 16, 3), dtype=np.uint8)
     cloud = depth_to_cloud(depth, INTR, Header(), rgb=rgb)
     assert [(f.name, f.offset, f.datatype) for f in cloud.fields][3] == ("rgb", 12, 7)
-    packed = cloud_to_array(cloud)["rgb"][4, 5]
+    packed = int(read_cloud(cloud)["rgb"].view(np.uint32)[4, 5])
     r, g, b = rgb[4, 5]
     assert packed & 0xFFFFFF == (int(r) << 16) | (int(g) << 8) | int(b)
     assert pack_rgb(np.array([[[1, 2, 3]]], np.uint8))[0, 0] & 0xFFFFFF == 0x010203
@@ -77,3 +77,14 @@ def test_ros_free_layout_uses_pointfield_float32() -> None:
     from sharp_depth_ros.ros.cloud_points import POINT_FIELD_FLOAT32
 
     assert POINT_FIELD_FLOAT32 == PointField.FLOAT32
+
+
+@pytest.mark.parametrize("with_rgb", [False, True])
+def test_cloud_to_array_reads_what_an_independent_reader_reads(read_cloud, with_rgb) -> None:
+    depth = _depth()
+    rgb = RNG.integers(0, 256, (10, 16, 3), dtype=np.uint8) if with_rgb else None
+    cloud = depth_to_cloud(depth, INTR, Header(), rgb=rgb, stride=2)
+    ours, independent = cloud_to_array(cloud), read_cloud(cloud)
+    assert set(ours.dtype.names) == set(independent)
+    for name, values in independent.items():
+        np.testing.assert_array_equal(ours[name].view(values.dtype), values)
