@@ -1,8 +1,9 @@
 """The one image reader: 8/16-bit, grey/alpha, EXIF orientation and focal length.
 
-The 16-bit rule, everywhere (predict, eval, bag): 16-bit files keep their 16 bits, and the
-predictor maps uint16 to [0, 1] by dividing by 65535 (uint8 by 255). Nothing shifts 16-bit
-pixels down to 8 bits on the way.
+The 16-bit rule, everywhere (predict, eval, bag, the node): 16-bit images keep their 16 bits,
+and the predictor maps uint16 to [0, 1] by dividing by 65535 (uint8 by 255). Nothing shifts
+16-bit pixels down to 8 bits on the way to the network; only displays (point-cloud colours) use
+8 bits, through `rgb_to_uint8`.
 """
 
 from __future__ import annotations
@@ -124,3 +125,16 @@ def list_images(inputs: list[str | Path]) -> list[Path]:
         else:
             found.append(item)
     return found
+
+
+def rgb_to_uint8(rgb: np.ndarray) -> np.ndarray:
+    """8-bit colours for display: uint8 as it is, uint16 rounded from x / 257 (65535 -> 255).
+
+    Raises:
+        ValueError: another pixel type.
+    """
+    if rgb.dtype == np.uint8:
+        return rgb
+    if rgb.dtype == np.uint16:
+        return ((rgb.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    raise ValueError(f"expected uint8 or uint16 colours, got {rgb.dtype}")

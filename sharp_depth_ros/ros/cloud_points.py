@@ -13,6 +13,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from sharp_depth_ros.inference.image_io import rgb_to_uint8
 from sharp_depth_ros.ros.intrinsics import Intrinsics
 
 POINT_FIELD_FLOAT32 = 7  # sensor_msgs/PointField.FLOAT32
@@ -94,12 +95,13 @@ def unproject(
 
 
 def pack_rgb(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 RGB -> (H, W) uint32 0xAARRGGBB with alpha 255 (PCL's PointXYZRGB layout).
+    """(H, W, 3) RGB -> (H, W) uint32 0xAARRGGBB with alpha 255 (PCL's PointXYZRGB layout).
 
-    The low 24 bits are what depth_image_proc's point_cloud_xyzrgb writes and RViz reads.
+    The low 24 bits are what depth_image_proc's point_cloud_xyzrgb writes and RViz reads; 16-bit
+    colours are rounded to 8 bits (`rgb_to_uint8`).
     """
     # BGRA bytes read as a little-endian uint32 are 0xAARRGGBB; OpenCV does the shuffle in one pass.
-    bgra = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGRA)
+    bgra = cv2.cvtColor(np.ascontiguousarray(rgb_to_uint8(rgb)), cv2.COLOR_RGB2BGRA)
     return bgra.view("<u4")[..., 0]
 
 

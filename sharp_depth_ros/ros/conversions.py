@@ -24,7 +24,7 @@ from sharp_depth_ros.ros.image_arrays import (  # noqa: F401  (re-exported)
     compressed_to_rgb,
     image_to_array,
     image_to_rgb,
-    to_rgb8,
+    to_rgb,
 )
 
 

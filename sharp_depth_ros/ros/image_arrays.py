@@ -148,17 +148,14 @@ def array_to_image_fields(array: np.ndarray, encoding: str) -> ImageFields:
     )
 
 
-def to_rgb8(array: np.ndarray, encoding: str) -> np.ndarray:
-    """Convert an image in any input encoding to the (H, W, 3) uint8 RGB the predictor takes.
+def to_rgb(array: np.ndarray, encoding: str) -> np.ndarray:
+    """Convert an image in any input encoding to the (H, W, 3) RGB the predictor takes.
 
-    16-bit images are scaled to 8 bits (the reference implementation feeds them unscaled, which
-    gives garbage), alpha is dropped and grey is replicated.
+    8-bit encodings give uint8; mono16/16UC1 keep their 16 bits as uint16 (the package's one
+    16-bit rule, `inference.image_io`: the predictor divides by 65535, as for 16-bit files).
+    Alpha is dropped and grey is replicated.
     """
-    if encoding in ("mono16", "16UC1"):
-        # Full-range 16 bit -> 8 bit: x / 257 maps 65535 to 255 exactly.
-        grey = ((array.astype(np.uint32) + 128) // 257).astype(np.uint8)
-        return np.repeat(grey[:, :, None], 3, axis=2)
-    if encoding in ("mono8", "8UC1"):
+    if encoding in ("mono16", "16UC1", "mono8", "8UC1"):
         return np.repeat(array[:, :, None], 3, axis=2)
     if encoding in ("rgb8", "8UC3"):
         return np.ascontiguousarray(array)
@@ -170,7 +167,7 @@ def to_rgb8(array: np.ndarray, encoding: str) -> np.ndarray:
 
 
 def image_to_rgb(msg: ImageLike, *, max_side_px: int = MAX_SIDE_PX) -> np.ndarray:
-    """Validate a sensor_msgs/Image and return it as (H, W, 3) uint8 RGB.
+    """Validate a sensor_msgs/Image and return it as (H, W, 3) RGB (uint8, or uint16 for 16 bit).
 
     Raises:
         ValueError: see `image_to_array`; 32FC1 is refused as an input.
@@ -179,7 +176,7 @@ def image_to_rgb(msg: ImageLike, *, max_side_px: int = MAX_SIDE_PX) -> np.ndarra
         raise ValueError(
             f"unsupported encoding {msg.encoding!r}; supported: {', '.join(INPUT_ENCODINGS)}"
         )
-    return to_rgb8(image_to_array(msg, max_side_px=max_side_px), msg.encoding)
+    return to_rgb(image_to_array(msg, max_side_px=max_side_px), msg.encoding)
 
 
 def compressed_to_rgb(msg: CompressedImageLike, *, max_side_px: int = MAX_SIDE_PX) -> np.ndarray:

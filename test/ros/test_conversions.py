@@ -20,13 +20,12 @@ def test_each_input_encoding_round_trips_through_an_image_message(encoding: str)
     assert (msg.height, msg.width, msg.encoding, msg.header.frame_id) == (5, 7, encoding, "cam")
     assert np.array_equal(conversions.image_to_array(msg), array)
     rgb = conversions.image_to_rgb(msg)
-    assert rgb.shape == (5, 7, 3) and rgb.dtype == np.uint8
+    sixteen = encoding in ("mono16", "16UC1")
+    assert rgb.shape == (5, 7, 3) and rgb.dtype == (np.uint16 if sixteen else np.uint8)
     if encoding in ("rgb8", "bgr8", "rgba8", "bgra8"):
         assert np.array_equal(rgb, RGB)
-    else:  # grey: all channels equal the (8-bit) grey value, 16-bit scaled down not truncated
-        grey = RGB.mean(axis=2)
-        assert np.abs(rgb[:, :, 0].astype(float) - grey).max() <= 1.0
-        assert np.array_equal(rgb[:, :, 0], rgb[:, :, 2])
+    else:  # grey: every channel holds the grey value at the message's own bit depth
+        assert np.array_equal(rgb, np.repeat(array[:, :, None], 3, axis=2))
 
 
 def test_depth_round_trips_as_32fc1_with_nan_kept() -> None:
@@ -90,3 +89,31 @@ def test_undecodable_compressed_data_raises() -> None:
     msg.data = b"not an image"
     with pytest.raises(ValueError, match="cannot decode"):
         conversions.compressed_to_rgb(msg)
+
+
+@pytest.mark.parametrize("encoding", ["mono16", "16UC1"])
+def test_16bit_messages_reach_the_predictor_as_16bit_files_do(tmp_path, encoding: str) -> None:
+    import cv2
+
+    from sharp_depth_ros.inference.image_io import load_image
+    from sharp_depth_ros.inference.predictor import image_to_unit_float
+
+    grey = RNG.integers(0, 65536, (6, 9), dtype=np.uint16)
+    grey[0, :3] = (0, 257 * 128 + 100, 65535)  # values 8 bits would round away
+    msg = conversions.array_to_image(grey, encoding)
+    from_message = conversions.image_to_rgb(msg)
+    cv2.imwrite(str(tmp_path / "grey.png"), grey)
+    from_file = load_image(tmp_path / "grey.png").rgb
+    assert from_message.dtype == np.uint16 and np.array_equal(from_message, from_file)
+    unit = image_to_unit_float(from_message)
+    np.testing.assert_allclose(unit[..., 1], grey / 65535.0, rtol=1e-6)
+
+
+def test_16bit_colours_are_rounded_to_8bit_for_the_cloud() -> None:
+    from sharp_depth_ros.ros.cloud_points import pack_rgb
+
+    rgb16 = np.array([[[0, 128, 65535], [257 * 10 + 128, 257 * 10 + 129, 257 * 200]]], np.uint16)
+    expected8 = np.array([[[0, 0, 255], [10, 11, 200]]], np.uint8)  # round(x / 257)
+    assert np.array_equal(pack_rgb(rgb16), pack_rgb(expected8))
+    with pytest.raises(ValueError, match="uint8 or uint16"):
+        pack_rgb(np.zeros((1, 1, 3), np.float32))
