@@ -91,8 +91,8 @@ class DepthPredictor:
                 ViT Depth Pro only.
             compile_network: `torch.compile` the network (static shapes); the first call is slow.
             reduced_pyramid: skip the finest pyramid level (10 patch-ViT passes instead of 35)
-                for navigation rates; costs boundary sharpness (docs/benchmarks.md). ViT Depth Pro
-                only.
+                for navigation rates; the finest level carries the sharpest edges, so boundaries
+                get softer (not yet measured). ViT Depth Pro only.
 
         Raises:
             ValueError: unavailable device, a precision the hardware does not run natively, or
