@@ -1,8 +1,9 @@
 """The `sharp-depth` command: one argparse entry point with a sub-command per job.
 
-Each sub-command lives in `sharp_depth_ros.commands.<name>` and exposes
-`add_parser(subparsers)`, which registers its parser and sets `run` as the default
-`func`. Heavy imports (torch, the model) happen inside `run`, so `--help` stays fast.
+Each sub-command lives in `sharp_depth_ros.commands.<name>` and exposes `HELP` (its line in
+`sharp-depth --help`), `add_arguments(parser)` and `run(args) -> exit code`; its module
+docstring, after the summary line, is its --help description. This module registers them all
+alike. Heavy imports (torch, the model) happen inside `run`, so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ import importlib
 import logging
 import pkgutil
 import sys
+from types import ModuleType
 
 from sharp_depth_ros import commands
+
+
+def _description(module: ModuleType) -> str | None:
+    """A command's --help description: its module docstring after the summary line."""
+    _, _, body = (module.__doc__ or "").partition("\n\n")
+    return body.strip() or None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
         if module_info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
-        module.add_parser(subparsers)
+        command = subparsers.add_parser(
+            module_info.name, help=module.HELP, description=_description(module)
+        )
+        module.add_arguments(command)
+        command.set_defaults(func=module.run)
     return parser
 
 

@@ -1,4 +1,10 @@
-"""`sharp-depth bag`: add depth, CameraInfo and point clouds to a recorded rosbag2 bag."""
+"""`sharp-depth bag`: add depth, CameraInfo and point clouds to a recorded rosbag2 bag.
+
+Writes --out, a new rosbag2 bag with every input message unchanged plus, per image, NS/depth (32FC1
+metres), NS/depth/camera_info and NS/points, each with the image's header and bag timestamp. Same
+processing as the node (docs/ros.md). Frames that cannot be decoded are skipped with a warning; the
+exit code is then 1.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,13 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from sharp_depth_ros.commands.predict import add_model_arguments, predictor_from_args
+from sharp_depth_ros.commands._model_arguments import add_model_arguments, predictor_from_args
+
+HELP = "add depth, CameraInfo and point clouds to a rosbag2 bag (MCAP or sqlite3)"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register `bag`."""
-    parser = subparsers.add_parser(
-        "bag",
-        help="add depth, CameraInfo and point clouds to a rosbag2 bag (MCAP or sqlite3)",
-        description="Writes --out, a new rosbag2 bag with every input message unchanged plus, "
-        "per image, NS/depth (32FC1 metres), NS/depth/camera_info and NS/points, each with the "
-        "image's header and bag timestamp. Same processing as the node (docs/ros.md). Frames "
-        "that cannot be decoded are skipped with a warning; the exit code is then 1.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `bag`."""
     parser.add_argument("input", type=Path, help="rosbag2 folder (or a single .mcap / .db3 file)")
     parser.add_argument("--out", type=Path, required=True, help="output bag folder")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
@@ -69,7 +69,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     points.add_argument("--no-points-colour", action="store_true", help="omit the rgb field")
     add_model_arguments(parser)
-    parser.set_defaults(func=run)
 
 
 def options_from_args(args: argparse.Namespace):

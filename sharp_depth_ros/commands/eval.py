@@ -1,4 +1,9 @@
-"""`sharp-depth eval`: score a network or saved predictions on an evaluation folder."""
+"""`sharp-depth eval`: score a network or saved predictions on an evaluation folder.
+
+Scores a network (--preset/--checkpoint/--config) or saved predictions (--predictions: NAME.npz with
+array 'depth' in metres, as `sharp-depth predict` writes) on DATASET (rgb/, depth/, optional
+intrinsics/ and masks/; see docs/evaluation.md). Writes metrics.json and metrics.md into --out.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,15 @@ import logging
 import sys
 from pathlib import Path
 
-from sharp_depth_ros.commands.predict import add_model_arguments, predictor_from_args
+from sharp_depth_ros.commands._model_arguments import add_model_arguments, predictor_from_args
 
 LOGGER = logging.getLogger(__name__)
 
+HELP = "evaluate depth on a data-set folder"
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register `eval`."""
-    parser = subparsers.add_parser(
-        "eval",
-        help="evaluate depth on a data-set folder",
-        description="Scores a network (--preset/--checkpoint/--config) or saved predictions "
-        "(--predictions: NAME.npz with array 'depth' in metres, as `sharp-depth predict` writes) "
-        "on DATASET (rgb/, depth/, optional intrinsics/ and masks/; see docs/evaluation.md). "
-        "Writes metrics.json and metrics.md into --out.",
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `eval`."""
     parser.add_argument("dataset", type=Path, help="evaluation data-set folder")
     parser.add_argument("--out", type=Path, required=True, help="output folder for the report")
     parser.add_argument(
@@ -42,7 +41,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "length, and score that estimate",
     )
     add_model_arguments(parser)
-    parser.set_defaults(func=run)
 
 
 def _eval_config(args: argparse.Namespace):

@@ -1,4 +1,9 @@
-"""`sharp-depth export`: write the network as ONNX for onnxruntime, OpenVINO or TensorRT."""
+"""`sharp-depth export`: write the network as ONNX for onnxruntime, OpenVINO or TensorRT.
+
+Writes the network (encoders, decoder, depth and FOV heads) as one ONNX file (opset 18) whose
+metadata holds the model config, so `sharp-depth predict --checkpoint FILE.onnx` needs no --config.
+Pre- and post-processing stay in the predictor.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,23 @@ import argparse
 import logging
 from pathlib import Path
 
+from sharp_depth_ros.commands._model_arguments import CHECKPOINT_HELP, add_network_arguments
+
 LOGGER = logging.getLogger(__name__)
 
+HELP = "export the network as ONNX"
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register `export`."""
-    parser = subparsers.add_parser(
-        "export",
-        help="export the network as ONNX",
-        description="Writes the network (encoders, decoder, depth and FOV heads) as one ONNX "
-        "file (opset 18) whose metadata holds the model config, so `sharp-depth predict "
-        "--checkpoint FILE.onnx` needs no --config. Pre- and post-processing stay in the "
-        "predictor.",
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `export`."""
     parser.add_argument("--out", type=Path, required=True, help="the .onnx file to write")
-    parser.add_argument("--preset", help="model preset (default: the shipped default model)")
-    parser.add_argument(
-        "--config", type=Path, help="JSON model config (ours or the reference format)"
-    )
-    parser.add_argument(
-        "--checkpoint", type=Path, help="checkpoint file (ours or official depth_pro.pt)"
-    )
+    add_network_arguments(parser, checkpoint_help=CHECKPOINT_HELP)
     parser.add_argument(
         "--precision",
         default="fp32",
         choices=("fp32", "fp16"),
         help="weights and compute of the graph (fp16: GPUs/TensorRT); default fp32",
     )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,4 +1,8 @@
-"""`sharp-depth predict`: metric depth for images and folders of images."""
+"""`sharp-depth predict`: metric depth for images and folders of images.
+
+Writes NAME.npz (depth [m], focal_px, fov_deg), NAME_depth.png (uint16 mm, 0 = invalid) and
+NAME_vis.png for every input image.
+"""
 
 from __future__ import annotations
 
@@ -6,73 +10,22 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sharp_depth_ros.inference import DepthPredictor
+from sharp_depth_ros.commands._model_arguments import add_model_arguments, predictor_from_args
 
 LOGGER = logging.getLogger(__name__)
 
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments that choose the network and where it runs (shared by sub-commands)."""
-    group = parser.add_argument_group("model")
-    group.add_argument("--preset", help="model preset (default: the shipped default model)")
-    group.add_argument(
-        "--config", type=Path, help="JSON model config (ours or the reference format)"
-    )
-    group.add_argument(
-        "--checkpoint",
-        type=Path,
-        help="checkpoint file (ours or official depth_pro.pt), or an .onnx file from "
-        "`sharp-depth export` (runs on onnxruntime)",
-    )
-    group.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
-    group.add_argument(
-        "--precision",
-        default="fp32",
-        choices=("auto", "fp32", "bf16", "fp16"),
-        help="default fp32; auto: bf16 on CPUs with native bf16 (avx512_bf16/AMX), fp16 on CUDA, "
-        "else fp32",
-    )
-    group.add_argument(
-        "--backend",
-        default="auto",
-        choices=("auto", "torch", "onnxruntime", "openvino"),
-        help="auto: onnxruntime for .onnx files, else torch; onnxruntime/openvino convert a "
-        "torch checkpoint on the fly",
-    )
+HELP = "predict metric depth for images"
 
 
-def predictor_from_args(args: argparse.Namespace) -> DepthPredictor:
-    """The predictor that the model arguments of `add_model_arguments` describe."""
-    from sharp_depth_ros.inference import DepthPredictor
-
-    return DepthPredictor.from_pretrained(
-        preset=args.preset,
-        checkpoint=args.checkpoint,
-        config=args.config,
-        device=args.device,
-        precision=args.precision,
-        backend=args.backend,
-    )
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register `predict`."""
-    parser = subparsers.add_parser(
-        "predict",
-        help="predict metric depth for images",
-        description="Writes NAME.npz (depth [m], focal_px, fov_deg), NAME_depth.png (uint16 mm, "
-        "0 = invalid) and NAME_vis.png for every input image.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `predict`."""
     parser.add_argument("inputs", nargs="+", type=str, help="image files or folders")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--focal-px", type=float, help="horizontal focal length in pixels (overrides EXIF)"
     )
     add_model_arguments(parser)
-    parser.set_defaults(func=run)
 
 
 def _output_name(image_path: Path, roots: list[Path]) -> str:

@@ -1,4 +1,9 @@
-"""`sharp-depth synth`: render synthetic RGB-D samples with exact ground truth into shards."""
+"""`sharp-depth synth`: render synthetic RGB-D samples with exact ground truth into shards.
+
+Writes DIR/shard-NNNNN.npz (see docs/synthetic-data.md). Resumable: run the same command again and
+complete shards are kept. With --contact-sheet, renders 16 samples into one PNG (RGB, depth,
+foreground mask) instead.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +20,11 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register `synth`."""
-    parser = subparsers.add_parser(
-        "synth",
-        help="render synthetic RGB-D training samples (Mitsuba 3)",
-        description="Writes DIR/shard-NNNNN.npz (see docs/synthetic-data.md). Resumable: run the "
-        "same command again and complete shards are kept. With --contact-sheet, renders 16 "
-        "samples into one PNG (RGB, depth, foreground mask) instead.",
-    )
+HELP = "render synthetic RGB-D training samples (Mitsuba 3)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `synth`."""
     parser.add_argument("--count", type=int, default=16, help="number of samples (default 16)")
     parser.add_argument("--size", default="256x256", help="image size WxH (default 256x256)")
     parser.add_argument("--out", type=Path, help="output folder for shards")
@@ -58,7 +59,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "each (default)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,4 +1,9 @@
-"""`sharp-depth train`: run a training recipe (config/train/*.yaml); resumable, torchrun-ready."""
+"""`sharp-depth train`: run a training recipe (config/train/*.yaml); resumable, torchrun-ready.
+
+Runs the stages of CONFIG (see docs/training.md). Writes checkpoint.pt (resumable), metrics.csv,
+validation.csv, model-<stage>.safetensors, best-<stage>.safetensors and model.safetensors into
+--out. Multi-GPU / multi-node: torchrun --nproc_per_node N -m sharp_depth_ros.cli train CONFIG ...
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,11 @@ from pathlib import Path
 
 LOGGER = logging.getLogger(__name__)
 
+HELP = "train or fine-tune a network from a YAML recipe"
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register `train`."""
-    parser = subparsers.add_parser(
-        "train",
-        help="train or fine-tune a network from a YAML recipe",
-        description="Runs the stages of CONFIG (see docs/training.md). Writes checkpoint.pt "
-        "(resumable), metrics.csv, validation.csv, model-<stage>.safetensors, "
-        "best-<stage>.safetensors and model.safetensors into --out. Multi-GPU / multi-node: "
-        "torchrun --nproc_per_node N -m sharp_depth_ros.cli train CONFIG ...",
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `train`."""
     parser.add_argument("config", type=Path, help="training recipe (YAML)")
     parser.add_argument("--out", type=Path, help="output folder (default: runs/<config name>)")
     parser.add_argument(
@@ -36,7 +35,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

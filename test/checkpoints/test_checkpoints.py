@@ -44,29 +44,26 @@ def test_official_pt_is_detected_and_loads_exactly(tmp_path, tiny_state_dict):
         assert torch.equal(value, tiny_state_dict[key].half().float()), key
 
 
-def test_missing_key_is_named(tmp_path, tiny_state_dict):
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("head.0.bias", None, r"missing keys \[head\.0\.bias\]"),
+        ("head.9.weight", torch.zeros(1), r"unexpected keys \[head\.9\.weight\]"),
+        ("head.0.bias", torch.zeros(3), r"head\.0\.bias: checkpoint \(3,\) vs network \(8,\)"),
+    ],
+    ids=["missing", "unexpected", "shape"],
+)
+def test_a_missing_unexpected_or_misshapen_key_is_named(
+    tmp_path, tiny_state_dict, key, value, message
+):
+    """`value` None deletes `key`; a tensor adds or replaces it."""
     broken = dict(tiny_state_dict)
-    del broken["head.0.bias"]
-    path = _save_official(broken, tmp_path / "missing.pt")
-    with pytest.raises(CheckpointError, match=r"missing keys \[head\.0\.bias\]"):
-        load_checkpoint(path, preset="test-tiny")
-
-
-def test_unexpected_key_is_named(tmp_path, tiny_state_dict):
-    broken = dict(tiny_state_dict)
-    broken["head.9.weight"] = torch.zeros(1)
-    path = _save_official(broken, tmp_path / "extra.pt")
-    with pytest.raises(CheckpointError, match=r"unexpected keys \[head\.9\.weight\]"):
-        load_checkpoint(path, preset="test-tiny")
-
-
-def test_shape_mismatch_is_named_with_both_shapes(tmp_path, tiny_state_dict):
-    broken = dict(tiny_state_dict)
-    broken["head.0.bias"] = torch.zeros(3)
-    path = _save_official(broken, tmp_path / "shape.pt")
-    with pytest.raises(
-        CheckpointError, match=r"head\.0\.bias: checkpoint \(3,\) vs network \(8,\)"
-    ):
+    if value is None:
+        del broken[key]
+    else:
+        broken[key] = value
+    path = _save_official(broken, tmp_path / "broken.pt")
+    with pytest.raises(CheckpointError, match=message):
         load_checkpoint(path, preset="test-tiny")
 
 

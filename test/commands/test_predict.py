@@ -106,7 +106,7 @@ def test_bad_checkpoint_is_one_line_error(tmp_path, capsys):
 def test_every_command_builds_its_predictor_from_the_same_model_arguments() -> None:
     import argparse
 
-    from sharp_depth_ros.commands.predict import add_model_arguments, predictor_from_args
+    from sharp_depth_ros.commands._model_arguments import add_model_arguments, predictor_from_args
 
     parser = argparse.ArgumentParser()
     add_model_arguments(parser)

@@ -52,23 +52,17 @@ def _expected(dataset_dir, predictions, alignment):
     return expected
 
 
+def _eval_predictions(dataset_dir, tmp_path, *options: str) -> int:
+    """`sharp-depth eval` of the predictions in tmp_path/pred, report into tmp_path/r."""
+    predictions = ["--predictions", str(tmp_path / "pred")]
+    return main(["eval", str(dataset_dir), "--out", str(tmp_path / "r"), *predictions, *options])
+
+
 @pytest.mark.parametrize("alignment", ["metric", "lstsq"])
 def test_eval_on_predictions_matches_the_metric_functions(dataset_dir, tmp_path, alignment):
     predictions = _write_predictions(dataset_dir, tmp_path / "pred")
-    out = tmp_path / "report"
-    code = main(
-        [
-            "eval",
-            str(dataset_dir),
-            "--out",
-            str(out),
-            "--predictions",
-            str(tmp_path / "pred"),
-            "--alignment",
-            alignment,
-        ]
-    )
-    assert code == 0
+    out = tmp_path / "r"
+    assert _eval_predictions(dataset_dir, tmp_path, "--alignment", alignment) == 0
     report = json.loads((out / "metrics.json").read_text())
     expected = _expected(dataset_dir, predictions, alignment)
     assert report["alignment"] == alignment and report["image_count"] == 2
@@ -97,20 +91,8 @@ def test_eval_on_predictions_matches_the_metric_functions(dataset_dir, tmp_path,
 
 def test_eval_metric_mode_of_a_scaled_prediction_has_abs_rel_of_the_scale(dataset_dir, tmp_path):
     _write_predictions(dataset_dir, tmp_path / "pred")
-    main(
-        [
-            "eval",
-            str(dataset_dir),
-            "--out",
-            str(tmp_path / "r"),
-            "--predictions",
-            str(tmp_path / "pred"),
-            "--min-depth",
-            "0.1",
-            "--max-depth",
-            "10",
-        ]
-    )
+    code = _eval_predictions(dataset_dir, tmp_path, "--min-depth", "0.1", "--max-depth", "10")
+    assert code == 0
     report = json.loads((tmp_path / "r" / "metrics.json").read_text())
     # Every pixel but the blurred column is exactly 10% too far.
     assert 0.1 <= report["per_image"]["a"]["abs_rel"] < 0.12
@@ -119,36 +101,15 @@ def test_eval_metric_mode_of_a_scaled_prediction_has_abs_rel_of_the_scale(datase
 
 def test_missing_prediction_file_is_a_one_line_error(dataset_dir, tmp_path, capsys):
     (tmp_path / "pred").mkdir()
-    code = main(
-        [
-            "eval",
-            str(dataset_dir),
-            "--out",
-            str(tmp_path / "r"),
-            "--predictions",
-            str(tmp_path / "pred"),
-        ]
-    )
-    assert code == 2
+    assert _eval_predictions(dataset_dir, tmp_path) == 2
     assert "no prediction file" in capsys.readouterr().err
     assert not (tmp_path / "r" / "metrics.json").exists()
 
 
 def test_predictions_and_a_preset_together_are_rejected(dataset_dir, tmp_path, capsys):
     (tmp_path / "pred").mkdir()
-    code = main(
-        [
-            "eval",
-            str(dataset_dir),
-            "--out",
-            str(tmp_path / "r"),
-            "--predictions",
-            str(tmp_path / "pred"),
-            "--preset",
-            "test-tiny",
-        ]
-    )
-    assert code == 2 and "--predictions" in capsys.readouterr().err
+    assert _eval_predictions(dataset_dir, tmp_path, "--preset", "test-tiny") == 2
+    assert "--predictions" in capsys.readouterr().err
 
 
 def test_eval_runs_the_tiny_network_and_scores_its_focal_estimate(dataset_dir, tmp_path):

@@ -146,6 +146,17 @@ def start_node(tmp_path: Path) -> Iterator:
         node.stop()
 
 
+@pytest.fixture
+def start_tiny_node(start_node: Any, tiny_checkpoint: Path) -> Any:
+    """Factory: start_node(params) on `tiny_checkpoint`, on the CPU, with reliable input."""
+    defaults = {"checkpoint": tiny_checkpoint, "device": "cpu", "input_reliability": "reliable"}
+
+    def start(params: dict[str, object], name: str = "node", namespace: str = "") -> NodeProcess:
+        return start_node({**defaults, **params}, name=name, namespace=namespace)
+
+    return start
+
+
 @pytest.fixture(scope="module")
 def rclpy_context() -> Iterator[None]:
     import rclpy

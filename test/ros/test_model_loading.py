@@ -23,10 +23,20 @@ def avx2_only(monkeypatch):
     monkeypatch.setattr(precision_module, "cpu_features", lambda: AVX2_ONLY)
 
 
-def test_bf16_on_a_cpu_without_native_bf16_falls_back_to_fp32(avx2_only):
-    params = NodeParams(preset="test-tiny", device="cpu", precision="bf16")
+@pytest.mark.parametrize(
+    ("choice", "refusal"),
+    [
+        ({"device": "cpu", "precision": "bf16"}, "bf16 is not native.*require_device"),
+        ({"device": "cuda", "backend": "openvino"}, "openvino backend runs on cpu"),
+    ],
+    ids=["bf16-without-native-bf16", "openvino-on-cuda"],
+)
+def test_an_unsupported_choice_falls_back_to_cpu_fp32_unless_the_device_is_required(
+    avx2_only, choice, refusal
+):
+    params = NodeParams(preset="test-tiny", **choice)
     assert resolve_device_and_precision(params) == ("cpu", "fp32")
-    with pytest.raises(ValueError, match="bf16 is not native.*require_device"):
+    with pytest.raises(ValueError, match=refusal):
         resolve_device_and_precision(params.replace(require_device=True))
 
 
@@ -36,13 +46,6 @@ def test_bf16_is_kept_on_a_cpu_with_native_bf16(monkeypatch):
     assert resolve_device_and_precision(params) == ("cpu", "bf16")
     onnx_params = params.replace(backend="onnxruntime")  # no bf16 kernels there
     assert resolve_device_and_precision(onnx_params) == ("cpu", "fp32")
-
-
-def test_openvino_runs_on_cpu(avx2_only):
-    params = NodeParams(preset="test-tiny", device="cuda", backend="openvino")
-    assert resolve_device_and_precision(params) == ("cpu", "fp32")
-    with pytest.raises(ValueError, match="openvino backend runs on cpu"):
-        resolve_device_and_precision(params.replace(require_device=True))
 
 
 def test_an_onnx_checkpoint_loads_on_onnxruntime(tmp_path):

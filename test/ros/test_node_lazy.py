@@ -84,18 +84,10 @@ def camera(rclpy_context: None) -> Iterator[Camera]:
 
 @pytest.mark.skipif(not PROC_STAT.exists(), reason="reads CPU time from /proc")
 def test_without_subscribers_the_node_uses_under_a_quarter_of_the_cpu(
-    tiny_checkpoint: Path, start_node: Any, camera: Camera
+    start_tiny_node: Any, camera: Camera
 ) -> None:
-    process = start_node(
-        {
-            "checkpoint": tiny_checkpoint,
-            "device": "cpu",
-            "input_reliability": "reliable",
-            "focal_smoothing": 0.5,
-            "diagnostics_period_s": 0.5,
-        },
-        name="lazy",
-        namespace=NAMESPACE,
+    process = start_tiny_node(
+        {"focal_smoothing": 0.5, "diagnostics_period_s": 0.5}, name="lazy", namespace=NAMESPACE
     )
     pid = process.process.pid
 

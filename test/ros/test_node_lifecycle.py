@@ -98,18 +98,10 @@ def _published_anything(client: StreamClient) -> bool:
 
 
 def test_without_autostart_it_publishes_only_between_activate_and_deactivate(
-    tiny_checkpoint: Path, start_node: Any, stream: Any
+    start_tiny_node: Any, stream: Any
 ) -> None:
-    process = start_node(
-        {
-            "checkpoint": tiny_checkpoint,
-            "device": "cpu",
-            "autostart": False,
-            "input_reliability": "reliable",
-            "diagnostics_period_s": 0.2,
-        },
-        name="managed",
-        namespace="/managed",
+    process = start_tiny_node(
+        {"autostart": False, "diagnostics_period_s": 0.2}, name="managed", namespace="/managed"
     )
     client = stream("/managed")
     lifecycle = LifecycleClient(client, "/managed/sharp_depth")

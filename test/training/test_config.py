@@ -40,15 +40,6 @@ def test_unknown_keys_are_rejected_with_their_location_and_the_allowed_keys():
         TrainConfig.from_dict({**minimal(), "epochs": 3})
 
 
-def set_key(data: dict, path: tuple, value) -> dict:
-    """Set `value` at a path of keys and list indices (missing mappings are created)."""
-    target = data
-    for key in path[:-1]:
-        target = target[key] if isinstance(key, int) else target.setdefault(key, {})
-    target[path[-1]] = value
-    return data
-
-
 @pytest.mark.parametrize(
     ("path", "value", "shown"),
     [
@@ -65,7 +56,9 @@ def set_key(data: dict, path: tuple, value) -> dict:
         (("model", "preset"), 7, "config.model.preset=7"),
     ],
 )
-def test_wrong_types_are_refused_naming_the_key_path_value_and_expected_type(path, value, shown):
+def test_wrong_types_are_refused_naming_the_key_path_value_and_expected_type(
+    set_key, path, value, shown
+):
     with pytest.raises(ValueError) as error:
         TrainConfig.from_dict(set_key(minimal(), path, value))
     message = str(error.value)
@@ -87,7 +80,7 @@ def test_wrong_types_are_refused_naming_the_key_path_value_and_expected_type(pat
         (("curriculum", "stages", 0, "lr_decoder"), float("nan"), "stages[0].lr_decoder"),
     ],
 )
-def test_out_of_range_values_are_refused_naming_the_key(path, value, key):
+def test_out_of_range_values_are_refused_naming_the_key(set_key, path, value, key):
     with pytest.raises(ValueError, match=re.escape(key)):
         TrainConfig.from_dict(set_key(minimal(), path, value))
 

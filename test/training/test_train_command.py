@@ -34,15 +34,6 @@ def test_a_typo_in_the_recipe_exits_2_with_a_one_line_message(tmp_path, capsys):
     assert error.count("\n") == 1
 
 
-def with_change(path: tuple, value) -> dict:
-    recipe = copy.deepcopy(RECIPE)
-    target = recipe
-    for key in path[:-1]:
-        target = target[key] if isinstance(key, int) else target.setdefault(key, {})
-    target[path[-1]] = value
-    return recipe
-
-
 @pytest.mark.parametrize(
     ("path", "value", "named"),
     [
@@ -53,9 +44,12 @@ def with_change(path: tuple, value) -> dict:
         (("data", "datasets", 0, "augment"), "no", "config.data.datasets[0].augment='no'"),
     ],
 )
-def test_a_badly_typed_recipe_is_refused_before_any_work(tmp_path, capsys, path, value, named):
+def test_a_badly_typed_recipe_is_refused_before_any_work(
+    tmp_path, capsys, set_key, path, value, named
+):
     out = tmp_path / "o"
-    code = main(["train", write(tmp_path / "r.yaml", with_change(path, value)), "--out", str(out)])
+    recipe = write(tmp_path / "r.yaml", set_key(copy.deepcopy(RECIPE), path, value))
+    code = main(["train", recipe, "--out", str(out)])
     error = capsys.readouterr().err
     assert code == 2
     assert f"{named} is invalid: Input should be a valid " in error and error.count("\n") == 1
