@@ -112,31 +112,55 @@ def test_predictions_and_a_preset_together_are_rejected(dataset_dir, tmp_path, c
     assert "--predictions" in capsys.readouterr().err
 
 
-def test_eval_runs_the_tiny_network_and_scores_its_focal_estimate(dataset_dir, tmp_path):
+def _tiny_checkpoint_with_fov(path, fov_deg: float):
+    """A test-tiny checkpoint whose FOV head always says `fov_deg` (random depth weights)."""
+    import torch
+
+    from sharp_depth_ros.checkpoints.native import save_native
+    from sharp_depth_ros.model import create_model
+    from sharp_depth_ros.model.presets import get_preset
+
+    torch.manual_seed(0)
+    model = create_model("test-tiny")
+    with torch.no_grad():
+        model.fov.head[-1].weight.zero_()
+        model.fov.head[-1].bias.fill_(fov_deg)
+    save_native(model, path, get_preset("test-tiny"), preset="test-tiny")
+    return path
+
+
+@pytest.mark.parametrize("fov_deg", [70.0, 150.0])
+def test_eval_runs_the_network_and_scores_its_focal_estimate(dataset_dir, tmp_path, fov_deg):
+    import math
+
+    from sharp_depth_ros.inference import DepthPredictor
+
     for path in (dataset_dir / "rgb" / "b.png", dataset_dir / "depth" / "b.npy"):
         path.unlink()  # one image keeps the test short
+    checkpoint = _tiny_checkpoint_with_fov(tmp_path / "tiny.safetensors", fov_deg)
     out = tmp_path / "report"
     code = main(
-        [
-            "eval",
-            str(dataset_dir),
-            "--out",
-            str(out),
-            "--preset",
-            "test-tiny",
-            "--device",
-            "cpu",
-            "--estimate-focal",
-        ]
+        ["eval", str(dataset_dir), "--out", str(out), "--checkpoint", str(checkpoint)]
+        + ["--device", "cpu", "--estimate-focal"]
     )
     assert code == 0
     report = json.loads((out / "metrics.json").read_text())
     assert sorted(report["per_image"]) == ["a"]
     row = report["per_image"]["a"]
-    assert row["delta1"] is not None and 0.0 <= row["delta1"] <= 1.0
-    # fx known and the focal length estimated by the FOV head: scored (a NaN estimate of the
-    # random-weight network would count as a miss).
-    assert row["delta50"] in (0.0, 1.0)
+    # Independently: the same network on the same pixels, the focal length from the FOV, and
+    # delta1 and the focal error written out in numpy.
+    sample = load_sample(dataset_dir, "a")
+    width = sample.rgb.shape[1]
+    focal_px = 0.5 * width / math.tan(math.radians(fov_deg) / 2)
+    prediction = DepthPredictor.from_pretrained(checkpoint=checkpoint, device="cpu").predict(
+        sample.rgb, focal_px=None
+    )
+    assert prediction.focal_px == pytest.approx(focal_px, rel=1e-5)
+    pred, true = prediction.depth_m[sample.valid], sample.depth_m[sample.valid]
+    delta1 = float(np.mean(np.maximum(pred / true, true / pred) < 1.25))
+    assert row["delta1"] == pytest.approx(delta1, abs=1e-12)
+    focal_error = abs(focal_px - 30.0) / 30.0  # the data set's fx is 30 px
+    assert row["delta25"] == float(focal_error < 0.25) and row["delta50"] == float(focal_error < 0.5)
     assert row["boundary_recall"] is not None and row["boundary_f1"] is not None
 
 
