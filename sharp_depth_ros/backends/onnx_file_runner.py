@@ -51,7 +51,7 @@ class OnnxFileRunner:
         self._open(runtime, path, device, precision, threads)
 
     def _open(
-        self, runtime: ModuleType, path: str | Path, device: str, precision: str, threads: int | None
+        self, module: ModuleType, path: str | Path, device: str, precision: str, threads: int | None
     ) -> None:
-        """Load the file for `run`; set `precision` and `description`."""
+        """Load the file for `run` with the runtime `module`; set `precision` and `description`."""
         raise NotImplementedError
