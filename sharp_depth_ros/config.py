@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from dataclasses import field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import Field, PositiveFloat, PositiveInt
 from pydantic.dataclasses import dataclass
@@ -31,6 +31,26 @@ REQUIRED_PATCH_SIZE = 16
 def _require(condition: bool, name: str, value: Any, allowed: str) -> None:
     if not condition:
         raise ValueError(f"{name}={value!r} is invalid; expected {allowed}")
+
+
+NetworkConfigT = TypeVar("NetworkConfigT", bound="_DictForm")
+
+
+class _DictForm:
+    """The plain-JSON form of a network config, as checkpoints store it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (the inverse of `from_dict`)."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+
+    @classmethod
+    def from_dict(cls: type[NetworkConfigT], data: dict[str, Any]) -> NetworkConfigT:
+        """Build from `to_dict` output (or a checkpoint's JSON).
+
+        Raises:
+            ValueError: on unknown keys, wrong types or invalid values, naming the key path.
+        """
+        return parse_config(cls, data, "model config")
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)
@@ -74,7 +94,7 @@ class ViTConfig:
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)
-class DepthProConfig:
+class DepthProConfig(_DictForm):
     """The whole network: patch, image and FOV encoders, decoder and heads."""
 
     architecture: ClassVar[str] = "depth_pro"
@@ -144,19 +164,6 @@ class DepthProConfig:
         """Channel counts of the five encoder outputs, as the decoder sees them."""
         return (self.decoder_features, *self.encoder_feature_dims)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (the inverse of `from_dict`)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DepthProConfig:
-        """Build from `to_dict` output (or a checkpoint's JSON).
-
-        Raises:
-            ValueError: on unknown keys, wrong types or invalid values, naming the key path.
-        """
-        return parse_config(cls, data, "model config")
-
     @classmethod
     def from_reference_json(cls, data: dict[str, Any]) -> DepthProConfig:
         """Build from the reference-style JSON of `shared/fixtures/reduced_config.json`.
@@ -206,7 +213,7 @@ CONV_RESOLUTION_MULTIPLE = 128
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)
-class ConvDepthConfig:
+class ConvDepthConfig(_DictForm):
     """The convolutional hybrid `ConvDepthPro`: one CNN shared by a three-level image pyramid.
 
     Attributes:
@@ -246,19 +253,6 @@ class ConvDepthConfig:
     def network_resolution(self) -> int:
         """Side of the square network input."""
         return self.resolution
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (the inverse of `from_dict`)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ConvDepthConfig:
-        """Build from `to_dict` output (or a checkpoint's JSON).
-
-        Raises:
-            ValueError: on unknown keys, wrong types or invalid values, naming the key path.
-        """
-        return parse_config(cls, data, "model config")
 
 
 NetworkConfig = DepthProConfig | ConvDepthConfig

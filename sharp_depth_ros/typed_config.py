@@ -84,6 +84,20 @@ def read_yaml(path: str | Path) -> Any:
         raise ValueError(f"{path}: invalid YAML: {' '.join(str(error).split())}") from None
 
 
+def require_named_entries(names: list[str], key: str, entry: str) -> None:
+    """Refuse an empty list of named entries, or one that repeats a name.
+
+    For `__post_init__`: `Field(min_length=1)` would also report an invalid entry as "too short".
+
+    Raises:
+        ValueError: `key` is empty, or two entries share a name.
+    """
+    if not names:
+        raise ValueError(f"`{key}` is empty; expected at least one {entry}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{entry} names {names!r} are invalid; expected unique names")
+
+
 def key_path(root: str, location: tuple[int | str, ...]) -> str:
     """`("stages", 0, "steps")` -> `root.stages[0].steps`."""
     return root + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location)
@@ -127,4 +141,11 @@ def _dataclass_in(hint: Any) -> Any:
     return None
 
 
-__all__ = ["STRICT", "describe_errors", "key_path", "parse_config", "read_yaml"]
+__all__ = [
+    "STRICT",
+    "describe_errors",
+    "key_path",
+    "parse_config",
+    "read_yaml",
+    "require_named_entries",
+]

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from types import ModuleType
 
 import torch
 
-from sharp_depth_ros.backends.onnx_export import (
-    DEPTH_OUTPUT,
-    FOV_OUTPUT,
-    INPUT_NAME,
-    read_onnx_info,
-)
+from sharp_depth_ros.backends.onnx_export import DEPTH_OUTPUT, FOV_OUTPUT, INPUT_NAME
+from sharp_depth_ros.backends.onnx_file_runner import OnnxFileRunner
 from sharp_depth_ros.backends.precision import PRECISION_CHOICES
-from sharp_depth_ros.backends.runtime_imports import BackendUnavailableError, import_runtime
+from sharp_depth_ros.backends.runtime_imports import BackendUnavailableError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -94,37 +91,18 @@ def _resolve_precision(requested: str, file_precision: str, on_gpu: bool, tensor
     return file_precision
 
 
-class OnnxRuntimeRunner:
+class OnnxRuntimeRunner(OnnxFileRunner):
     """Runs an exported ONNX file in an onnxruntime session (see `NetworkRunner`)."""
 
     backend = "onnxruntime"
 
-    def __init__(
-        self,
-        path: str | Path,
-        device: str = "auto",
-        precision: str = "fp32",
-        threads: int | None = None,
+    def _open(
+        self, ort: ModuleType, path: str | Path, device: str, precision: str, threads: int | None
     ) -> None:
-        """Open a session on the providers `device` selects.
-
-        Args:
-            path: an ONNX file from `export_onnx`.
-            device: auto, cpu, cuda or cuda:N.
-            precision: auto, fp32 or fp16 (GPU providers).
-            threads: CPU threads of the session; None: one per physical core.
-
-        Raises:
-            BackendUnavailableError: onnxruntime or the needed provider is missing.
-            FileNotFoundError: missing file.
-            ValueError: a file without our metadata, or an unsupported device or precision.
-        """
-        ort = import_runtime("onnxruntime")
-        info = read_onnx_info(path)
-        available = ort.get_available_providers()
-        names = choose_providers(device, available)
+        """Open a session on the providers `device` selects (threads: intra-op threads)."""
+        names = choose_providers(device, ort.get_available_providers())
         on_gpu, tensorrt = names[0] != CPU_PROVIDER, names[0] == TENSORRT_PROVIDER
-        self.precision = _resolve_precision(precision, info.precision, on_gpu, tensorrt)
+        self.precision = _resolve_precision(precision, self.info.precision, on_gpu, tensorrt)
         providers = _with_options(names, device, self.precision)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -135,11 +113,6 @@ class OnnxRuntimeRunner:
         if threads is not None:
             options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(path), options, providers=providers)
-        # Pre- and post-processing stay on the CPU: numpy crosses into the session.
-        self.input_device = torch.device("cpu")
-        self.network_resolution = info.network_resolution
-        self.has_focal_head = info.has_fov_head
-        self.info = info
         used = self.session.get_providers()
         self.description = f"onnxruntime {ort.__version__} ({', '.join(used)}), {self.precision}"
         LOGGER.info("%s from %s", self.description, path)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from types import ModuleType
 
 import torch
 
-from sharp_depth_ros.backends.onnx_export import read_onnx_info
+from sharp_depth_ros.backends.onnx_file_runner import OnnxFileRunner
 from sharp_depth_ros.backends.precision import choose_precision
 from sharp_depth_ros.backends.runtime_imports import import_runtime
 
@@ -17,34 +18,20 @@ LOGGER = logging.getLogger(__name__)
 INFERENCE_PRECISION = {"fp32": "f32", "bf16": "bf16"}
 
 
-class OpenVinoRunner:
+class OpenVinoRunner(OnnxFileRunner):
     """Runs an exported ONNX file with OpenVINO on the CPU (see `NetworkRunner`)."""
 
     backend = "openvino"
 
-    def __init__(
-        self,
-        path: str | Path,
-        device: str = "auto",
-        precision: str = "fp32",
-        threads: int | None = None,
+    def _open(
+        self, ov: ModuleType, path: str | Path, device: str, precision: str, threads: int | None
     ) -> None:
-        """Read and compile the model for the CPU.
-
-        Args:
-            path: an ONNX file from `export_onnx`.
-            device: auto or cpu.
-            precision: auto, fp32 or bf16 (CPUs with native bf16).
-            threads: CPU threads; None: OpenVINO's default (one per physical core).
+        """Read and compile the model for the CPU (threads: None is OpenVINO's default).
 
         Raises:
-            BackendUnavailableError: openvino is missing.
-            FileNotFoundError: missing file.
-            ValueError: a file without our metadata, a device other than cpu/auto, or a
-                precision the CPU does not run natively.
+            ValueError: a device other than cpu/auto, or a precision the CPU does not run
+                natively.
         """
-        ov = import_runtime("openvino")
-        info = read_onnx_info(path)
         if device not in ("auto", "cpu"):
             raise ValueError(
                 f"the openvino backend runs on cpu here, got device {device!r}; use onnxruntime "
@@ -62,11 +49,7 @@ class OpenVinoRunner:
             config["INFERENCE_NUM_THREADS"] = threads
         self._core, self._model, self._config = core, model, config
         self._compiled = core.compile_model(model, "CPU", config)
-        self._compiled_depth_only = None if info.has_fov_head else self._compiled
-        self.input_device = torch.device("cpu")
-        self.network_resolution = info.network_resolution
-        self.has_focal_head = info.has_fov_head
-        self.info = info
+        self._compiled_depth_only = None if self.has_focal_head else self._compiled
         self.description = f"openvino {ov.__version__} (CPU), {self.precision}"
         LOGGER.info("%s from %s (precision: %s)", self.description, path, choice.reason)
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rosbags.rosbag2 import StoragePlugin
 
-from sharp_depth_ros.ros.focal_policy import FocalMode
+from sharp_depth_ros.ros.parameter_specs import SPECS_BY_NAME, validate_values
 
 STORAGES = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
+
+
+def _node_default(name: str) -> Any:
+    """The default of the node parameter `name`."""
+    return SPECS_BY_NAME[name].default
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,7 +30,7 @@ class BagDepthOptions:
         storage: mcap or sqlite3; None writes the input's format.
         rectify, focal_source, fixed_focal_px, focal_smoothing, max_image_side_px, publish_points,
         points_stride, min_depth, max_depth, points_organised, points_colour: as the node's
-            parameters of the same names (docs/ros.md).
+            parameters of the same names (docs/ros.md), with their defaults and checks.
     """
 
     image_topic: str
@@ -32,34 +38,24 @@ class BagDepthOptions:
     compressed: bool = False
     namespace: str = "/sharp_depth"
     storage: str | None = None
-    focal_source: str = "auto"
-    fixed_focal_px: float = 0.0
-    focal_smoothing: float = 0.9
-    max_image_side_px: int = 4096
-    rectify: bool = True
-    publish_points: bool = True
-    points_stride: int = 1
-    min_depth: float = 0.0
-    max_depth: float = 100.0
-    points_organised: bool = True
-    points_colour: bool = True
+    focal_source: str = _node_default("focal_source")
+    fixed_focal_px: float = _node_default("fixed_focal_px")
+    focal_smoothing: float = _node_default("focal_smoothing")
+    max_image_side_px: int = _node_default("max_image_side_px")
+    rectify: bool = _node_default("rectify")
+    publish_points: bool = _node_default("publish_points")
+    points_stride: int = _node_default("points_stride")
+    min_depth: float = _node_default("min_depth")
+    max_depth: float = _node_default("max_depth")
+    points_organised: bool = _node_default("points_organised")
+    points_colour: bool = _node_default("points_colour")
 
     def __post_init__(self) -> None:
         if self.storage is not None and self.storage not in STORAGES:
             raise ValueError(
                 f"storage must be one of {sorted(STORAGES)}, received {self.storage!r}"
             )
-        FocalMode(self.focal_source)  # ValueError names the value
-        if self.focal_source == FocalMode.FIXED and not self.fixed_focal_px > 0:
-            raise ValueError(f"a fixed focal length must be > 0, received {self.fixed_focal_px}")
-        if not 0.0 <= self.focal_smoothing < 1.0:
-            raise ValueError(f"focal_smoothing must be in [0, 1), received {self.focal_smoothing}")
-        if self.points_stride < 1:
-            raise ValueError(f"points_stride must be >= 1, received {self.points_stride}")
-        if not 0.0 <= self.min_depth < self.max_depth:
-            raise ValueError(
-                f"need 0 <= min_depth < max_depth, received {self.min_depth}, {self.max_depth}"
-            )
+        validate_values(self)  # the node's checks of its parameters of the same names
         if not self.namespace.startswith("/") or self.namespace.endswith("/"):
             raise ValueError(
                 f"namespace must start with '/' and not end with one, received {self.namespace!r}"

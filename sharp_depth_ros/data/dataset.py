@@ -22,45 +22,66 @@ from sharp_depth_ros.data.augment import AugmentConfig, augment, crop_and_resize
 from sharp_depth_ros.data.shards import list_shards, read_shard_sample, shard_length
 
 
-def _item(
-    rgb: np.ndarray,
-    depth_m: np.ndarray,
-    valid: np.ndarray,
-    intrinsics: np.ndarray,
-    alpha: np.ndarray | None,
-    size: tuple[int, int] | None,
-    config: AugmentConfig | None,
-    generator: torch.Generator,
-) -> dict[str, torch.Tensor]:
-    image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255.0
-    depth = torch.from_numpy(np.ascontiguousarray(depth_m, dtype=np.float32))[None]
-    mask = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))[None]
-    k = torch.from_numpy(np.asarray(intrinsics, dtype=np.float64))
-    alpha_t = (
-        torch.zeros_like(depth)
-        if alpha is None
-        else torch.from_numpy(np.asarray(alpha, np.float32))[None]
-    )
-    height, width = image.shape[-2:]
-    if size is not None and tuple(size) != (height, width):
-        # Alpha rides along as a fourth image channel so it is resampled like the image.
-        stacked, depth, mask, k = crop_and_resize(
-            torch.cat([image, alpha_t]), depth, mask, k, (0, 0, width, height), size
+class _AugmentedSamples(Dataset):
+    """What both datasets share: resizing, and augmentation seeded per epoch and item.
+
+    Args:
+        size: (H, W) every item is resized to (K updated); None keeps the stored size.
+        augment: augmentation settings, or None for none.
+        seed: augmentation seed; item i of epoch e uses seed (seed, e, i).
+    """
+
+    def __init__(
+        self, size: tuple[int, int] | None, augment: AugmentConfig | None, seed: int
+    ) -> None:
+        self.size, self.augment, self.seed, self.epoch = size, augment, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw different augmentations in each epoch."""
+        self.epoch = epoch
+
+    def _item(
+        self,
+        index: int,
+        rgb: np.ndarray,
+        depth_m: np.ndarray,
+        valid: np.ndarray,
+        intrinsics: np.ndarray,
+        alpha: np.ndarray | None,
+    ) -> dict[str, torch.Tensor]:
+        """Item `index` of the current epoch from its stored arrays."""
+        image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255.0
+        depth = torch.from_numpy(np.ascontiguousarray(depth_m, dtype=np.float32))[None]
+        mask = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))[None]
+        k = torch.from_numpy(np.asarray(intrinsics, dtype=np.float64))
+        alpha_t = (
+            torch.zeros_like(depth)
+            if alpha is None
+            else torch.from_numpy(np.asarray(alpha, np.float32))[None]
         )
-        image, alpha_t = stacked[:3], stacked[3:]
-    if config is not None:
-        image, depth, mask, k, alpha_t = augment(image, depth, mask, k, config, generator, alpha_t)
-    return {
-        "image": (image - 0.5) / 0.5,
-        "depth_m": depth * mask,
-        "valid": mask,
-        "intrinsics": k.float(),
-        "focal_px": k[0, 0].float(),
-        "alpha": alpha_t,
-    }
+        height, width = image.shape[-2:]
+        if self.size is not None and tuple(self.size) != (height, width):
+            # Alpha rides along as a fourth image channel so it is resampled like the image.
+            stacked, depth, mask, k = crop_and_resize(
+                torch.cat([image, alpha_t]), depth, mask, k, (0, 0, width, height), self.size
+            )
+            image, alpha_t = stacked[:3], stacked[3:]
+        if self.augment is not None:
+            generator = _generator(self.seed, self.epoch, index)
+            image, depth, mask, k, alpha_t = augment(
+                image, depth, mask, k, self.augment, generator, alpha_t
+            )
+        return {
+            "image": (image - 0.5) / 0.5,
+            "depth_m": depth * mask,
+            "valid": mask,
+            "intrinsics": k.float(),
+            "focal_px": k[0, 0].float(),
+            "alpha": alpha_t,
+        }
 
 
-class ShardDataset(Dataset):
+class ShardDataset(_AugmentedSamples):
     """Samples of a `sharp-depth synth` output folder.
 
     Args:
@@ -81,11 +102,7 @@ class ShardDataset(Dataset):
         if not self.shards:
             raise FileNotFoundError(f"no shard-NNNNN.npz files in {root}")
         self.index = [(path, k) for path in self.shards for k in range(shard_length(path))]
-        self.size, self.augment, self.seed, self.epoch = size, augment, seed, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        """Draw different augmentations in each epoch."""
-        self.epoch = epoch
+        super().__init__(size, augment, seed)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -93,20 +110,10 @@ class ShardDataset(Dataset):
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         path, k = self.index[i]
         s = read_shard_sample(path, k)
-        generator = _generator(self.seed, self.epoch, i)
-        return _item(
-            s.rgb,
-            s.depth_m,
-            s.valid,
-            s.intrinsics,
-            s.foreground_alpha,
-            self.size,
-            self.augment,
-            generator,
-        )
+        return self._item(i, s.rgb, s.depth_m, s.valid, s.intrinsics, s.foreground_alpha)
 
 
-class FolderDataset(Dataset):
+class FolderDataset(_AugmentedSamples):
     """An evaluation folder (`sharp_depth_ros.evaluation.folder` layout) as a training dataset.
 
     Depth maps of another size are resized to the image with nearest neighbours.
@@ -136,12 +143,8 @@ class FolderDataset(Dataset):
 
         self.root = Path(root)
         self.names = list_samples(self.root)[: limit or None]
-        self.size, self.augment, self.seed, self.epoch = size, augment, seed, 0
         self.require_intrinsics = require_intrinsics
-
-    def set_epoch(self, epoch: int) -> None:
-        """Draw different augmentations in each epoch."""
-        self.epoch = epoch
+        super().__init__(size, augment, seed)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -169,16 +172,7 @@ class FolderDataset(Dataset):
             rows, cols = rows.astype(int), cols.astype(int)
             depth, valid = depth[np.ix_(rows, cols)], valid[np.ix_(rows, cols)]
             mask = None if mask is None else mask[np.ix_(rows, cols)]
-        return _item(
-            s.rgb,
-            depth,
-            valid,
-            k,
-            mask,
-            self.size,
-            self.augment,
-            _generator(self.seed, self.epoch, i),
-        )
+        return self._item(i, s.rgb, depth, valid, k, mask)
 
 
 def _generator(seed: int, epoch: int, index: int) -> torch.Generator:

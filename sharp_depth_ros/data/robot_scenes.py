@@ -229,6 +229,11 @@ def _quad(b: _Builder, kind: str, origin, u_axis, v_axis, u_range, v_range, role
     b.add(kind, Mesh(corners, np.array([[0, 1, 2], [0, 2, 3]]), uv), role)
 
 
+def _level_quad(b: _Builder, kind: str, z: float, x_range, y_range, role: str) -> None:
+    """A horizontal rectangle at height z over x_range x y_range (floors, ceilings, ground)."""
+    _quad(b, kind, (0, 0, z), (1, 0, 0), (0, 1, 0), x_range, y_range, role)
+
+
 def _wall(b: _Builder, start, end, z0: float, height: float, openings, role: str = "wall") -> None:
     """A vertical wall from 2D `start` to `end` with rectangular (u0, u1, v0, v1) openings.
 
@@ -262,8 +267,8 @@ def _wall(b: _Builder, start, end, z0: float, height: float, openings, role: str
 def _floor_and_ceiling(
     b: _Builder, x0: float, y0: float, x1: float, y1: float, height: float
 ) -> None:
-    _quad(b, "floor", (0, 0, 0), (1, 0, 0), (0, 1, 0), (x0, x1), (y0, y1), "floor")
-    _quad(b, "ceiling", (0, 0, height), (1, 0, 0), (0, 1, 0), (x0, x1), (y0, y1), "ceiling")
+    _level_quad(b, "floor", 0, (x0, x1), (y0, y1), "floor")
+    _level_quad(b, "ceiling", height, (x0, x1), (y0, y1), "ceiling")
 
 
 def _ceiling_panel(b: _Builder, cx: float, cy: float, w: float, d: float, z: float) -> None:
@@ -298,16 +303,9 @@ def _outside_world(b: _Builder, centre: np.ndarray, drop_m: float) -> None:
     """Ground and buildings seen through windows (the room sits `drop_m` above the ground)."""
     rng = b.rng
     half = 150.0
-    _quad(
-        b,
-        "ground",
-        (0, 0, -drop_m - 0.05),
-        (1, 0, 0),
-        (0, 1, 0),
-        (centre[0] - half, centre[0] + half),
-        (centre[1] - half, centre[1] + half),
-        "accent",
-    )
+    x_range = (centre[0] - half, centre[0] + half)
+    y_range = (centre[1] - half, centre[1] + half)
+    _level_quad(b, "ground", -drop_m - 0.05, x_range, y_range, "accent")
     for _ in range(int(rng.integers(2, 7))):
         angle, distance = rng.uniform(0, 2 * math.pi), rng.uniform(25, 80)
         size = rng.uniform([8, 8, 6], [30, 30, 40])
@@ -614,7 +612,7 @@ def _street_scene(b: _Builder) -> tuple[np.ndarray, float, float, float, float]:
     rng = b.rng
     road, walk, kerb = rng.uniform(3.0, 7.0), rng.uniform(1.5, 4.0), rng.uniform(0.1, 0.16)
     x0, x1 = -150.0, 250.0
-    _quad(b, "road", (0, 0, 0), (1, 0, 0), (0, 1, 0), (x0, x1), (-road, road), "asphalt")
+    _level_quad(b, "road", 0, (x0, x1), (-road, road), "asphalt")
     for dash in np.arange(-30.0, 120.0, rng.uniform(6.0, 12.0)):
         if rng.uniform() < 0.8:
             b.add("marking", box_at((3.0, 0.12, 0.004), (dash, 0.0, 0.002)), "accent")
@@ -622,30 +620,12 @@ def _street_scene(b: _Builder) -> tuple[np.ndarray, float, float, float, float]:
     for sign in (-1.0, 1.0):
         _quad(b, "kerb", (0, sign * road, 0), (1, 0, 0), (0, 0, 1), (x0, x1), (0, kerb), "sidewalk")
         inner, outer = sign * road, sign * (road + walk)
-        _quad(
-            b,
-            "sidewalk",
-            (0, 0, kerb),
-            (1, 0, 0),
-            (0, 1, 0),
-            (x0, x1),
-            tuple(sorted((inner, outer))),
-            "sidewalk",
-        )
+        _level_quad(b, "sidewalk", kerb, (x0, x1), sorted((inner, outer)), "sidewalk")
         built = rng.uniform() < 0.75
         setback = rng.uniform(0.0, 3.0) if built else 0.0
         far = sign * (road + walk + (setback if built else 80.0))
         if abs(far - outer) > 1e-6:
-            _quad(
-                b,
-                "grass",
-                (0, 0, kerb),
-                (1, 0, 0),
-                (0, 1, 0),
-                (x0, x1),
-                tuple(sorted((outer, far))),
-                "grass",
-            )
+            _level_quad(b, "grass", kerb, (x0, x1), sorted((outer, far)), "grass")
         sides.append((sign, built, far))
         if built:
             x = -40.0

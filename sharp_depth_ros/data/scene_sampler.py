@@ -374,15 +374,7 @@ def sky_lighting(rng: np.random.Generator, indoor: bool) -> Lighting:
 
 
 def sample_clutter_scene(seed: int, config: SceneConfig) -> SceneSpec:
-    """Draw one random-clutter scene.
-
-    Args:
-        seed: the sample seed (see `sample_seed`); equal seeds give equal scenes.
-        config: the scene distribution.
-
-    Returns:
-        The scene with its camera, objects, lighting and a JSON-friendly `params` record.
-    """
+    """Draw one random-clutter scene; arguments and result as in `scene_families.sample_scene`."""
     rng = np.random.default_rng(seed)
     b = _Builder(rng, config)
     width, height = config.width, config.height

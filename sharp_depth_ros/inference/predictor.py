@@ -73,44 +73,28 @@ class DepthPredictor:
         model: DepthNetwork | NetworkRunner,
         device: str = "auto",
         precision: str = "fp32",
-        patch_micro_batch: int | None = None,
-        compile_network: bool = False,
-        reduced_pyramid: bool = False,
+        **torch_options: Any,
     ) -> None:
         """Wrap a network, or a backend runner that already holds one.
 
         Args:
-            model: the network, `DepthPro` or `ConvDepthPro` (run by torch, moved to `device`,
-                eval mode), or a `NetworkRunner` (e.g. `OnnxRuntimeRunner`; the other arguments
-                must then keep their defaults).
+            model: the network, `DepthPro` or `ConvDepthPro` (run by `TorchRunner`, moved to
+                `device`, eval mode), or a `NetworkRunner` (e.g. `OnnxRuntimeRunner`; the other
+                arguments must then keep their defaults).
             device: auto, cpu, cuda or cuda:N.
             precision: auto (the fastest precision the hardware runs natively), fp32, bf16
                 (CPUs with avx512_bf16 or AMX, and CUDA) or fp16 (CUDA only).
-            patch_micro_batch: run the 35 pyramid patches through the patch ViT this many at a
-                time (bounds activation memory, e.g. for 8 GB GPUs); None runs them in one batch.
-                ViT Depth Pro only.
-            compile_network: `torch.compile` the network (static shapes); the first call is slow.
-            reduced_pyramid: skip the finest pyramid level (10 patch-ViT passes instead of 35)
-                for navigation rates; the finest level carries the sharpest edges, so boundaries
-                get softer (not yet measured). ViT Depth Pro only.
+            **torch_options: `TorchRunner`'s further arguments (patch_micro_batch,
+                compile_network, reduced_pyramid).
 
         Raises:
             ValueError: unavailable device, a precision the hardware does not run natively, or
                 a pyramid option the network does not have.
         """
         if isinstance(model, nn.Module):
-            model = TorchRunner(
-                model,
-                device=device,
-                precision=precision,
-                patch_micro_batch=patch_micro_batch,
-                compile_network=compile_network,
-                reduced_pyramid=reduced_pyramid,
-            )
-        elif (patch_micro_batch, compile_network, reduced_pyramid) != (None, False, False):
-            raise ValueError(
-                "patch_micro_batch, compile_network and reduced_pyramid need the torch backend"
-            )
+            model = TorchRunner(model, device=device, precision=precision, **torch_options)
+        elif torch_options:
+            raise ValueError(f"{', '.join(torch_options)} need the torch backend")
         self.runner: NetworkRunner = model
         self.device = model.input_device
         self.precision = model.precision

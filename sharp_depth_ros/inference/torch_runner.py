@@ -27,7 +27,20 @@ class TorchRunner:
         compile_network: bool = False,
         reduced_pyramid: bool = False,
     ) -> None:
-        """Move the module to `device` in eval mode; see `DepthPredictor` for the arguments.
+        """Move the module to `device` in eval mode.
+
+        Args:
+            model: the network.
+            device: auto, cpu, cuda or cuda:N.
+            precision: auto (the fastest precision the hardware runs natively), fp32, bf16
+                (CPUs with avx512_bf16 or AMX, and CUDA) or fp16 (CUDA only).
+            patch_micro_batch: run the 35 pyramid patches through the patch ViT this many at a
+                time (bounds activation memory, e.g. for 8 GB GPUs); None runs them in one batch.
+                ViT Depth Pro only.
+            compile_network: `torch.compile` the network (static shapes); the first call is slow.
+            reduced_pyramid: skip the finest pyramid level (10 patch-ViT passes instead of 35)
+                for navigation rates; the finest level carries the sharpest edges, so boundaries
+                get softer (not yet measured). ViT Depth Pro only.
 
         Raises:
             ValueError: unavailable device, a precision the hardware does not run natively, or

@@ -75,15 +75,31 @@ def _inverse_depth(depth: np.ndarray) -> np.ndarray:
     return 1.0 / depth.clip(min=DEPTH_EPS)
 
 
+def _maps_of_one_shape(
+    pred_depth: ArrayLike, target: ArrayLike, target_name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The prediction and its target as 2-D arrays of the same shape, or ValueError."""
+    pred = _as_2d_array(pred_depth, "pred_depth")
+    other = _as_2d_array(target, target_name)
+    if pred.shape != other.shape:
+        raise ValueError(f"shapes differ: pred {pred.shape}, {target_name} {other.shape}")
+    return pred, other
+
+
+def _neighbour_pairs(grid: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """(pixel, neighbour) views of a map, in the order left, top, right, bottom."""
+    return (
+        (grid[:, :-1], grid[:, 1:]),
+        (grid[:-1, :], grid[1:, :]),
+        (grid[:, 1:], grid[:, :-1]),
+        (grid[1:, :], grid[:-1, :]),
+    )
+
+
 def _ratios(inverse: np.ndarray) -> tuple[np.ndarray, ...]:
     """Neighbour ratio maps, in the order left, top, right, bottom."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (
-            inverse[:, :-1] / inverse[:, 1:],
-            inverse[:-1, :] / inverse[1:, :],
-            inverse[:, 1:] / inverse[:, :-1],
-            inverse[1:, :] / inverse[:-1, :],
-        )
+        return tuple(pixel / neighbour for pixel, neighbour in _neighbour_pairs(inverse))
 
 
 def _counts_above(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -111,10 +127,7 @@ def boundary_f1_per_threshold(
     Raises:
         ValueError: inputs not 2-D or of different shapes.
     """
-    pred = _as_2d_array(pred_depth, "pred_depth")
-    target = _as_2d_array(target_depth, "target_depth")
-    if pred.shape != target.shape:
-        raise ValueError(f"shapes differ: pred {pred.shape}, target {target.shape}")
+    pred, target = _maps_of_one_shape(pred_depth, target_depth, "target_depth")
     thresholds, _ = boundary_thresholds(t_min, t_max, count)
     hit_rate_p = np.zeros(len(thresholds))
     hit_rate_r = np.zeros(len(thresholds))
@@ -223,18 +236,10 @@ def boundary_recall_per_threshold(
     Raises:
         ValueError: inputs not 2-D or of different shapes.
     """
-    pred = _as_2d_array(pred_depth, "pred_depth")
-    mask = _as_2d_array(target_mask, "target_mask")
-    if pred.shape != mask.shape:
-        raise ValueError(f"shapes differ: pred {pred.shape}, target_mask {mask.shape}")
+    pred, mask = _maps_of_one_shape(pred_depth, target_mask, "target_mask")
     thresholds, _ = boundary_thresholds(t_min, t_max, count)
     foreground = mask > alpha_threshold
-    target_edges = (
-        foreground[:, :-1] & ~foreground[:, 1:],
-        foreground[:-1, :] & ~foreground[1:, :],
-        foreground[:, 1:] & ~foreground[:, :-1],
-        foreground[1:, :] & ~foreground[:-1, :],
-    )
+    target_edges = [pixel & ~neighbour for pixel, neighbour in _neighbour_pairs(foreground)]
     recall = np.zeros(len(thresholds))
     for direction, (ratio, edges) in enumerate(
         zip(_ratios(_inverse_depth(pred)), target_edges, strict=True)

@@ -1,4 +1,6 @@
-"""The node's parameters: one table with types, ranges, descriptions and defaults.
+"""The node's parameters: snapshot, ROS descriptors and docs table from one spec table.
+
+The table itself (`parameter_specs.PARAM_SPECS`) is ROS-free, for the bag command.
 
 `config/depth.yaml`, the launch file and docs/ros.md list the same names; tests check that they
 agree. Parameters marked dynamic take effect at once when set at run time. The others (model,
@@ -10,7 +12,6 @@ and declared read-only, so `ros2 param set` says so instead of silently doing no
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,97 +22,14 @@ from rcl_interfaces.msg import (
     ParameterType,
 )
 
-FOCAL_SOURCES = ("auto", "camera_info", "estimate", "fixed")
-DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("fp32", "fp16", "bf16", "auto")
-BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
-RELIABILITIES = ("best_effort", "reliable")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ParamSpec:
-    """One parameter: name, default, description, whether it may change at run time, limits."""
-
-    name: str
-    default: Any
-    description: str
-    dynamic: bool
-    choices: tuple[str, ...] = ()
-    min_value: float | None = None
-    max_value: float | None = None
-
-
-PARAM_SPECS: tuple[ParamSpec, ...] = (
-    # Lifecycle (start-up only).
-    ParamSpec(name="autostart", default=True, dynamic=False,
-              description="Configure and activate at start-up; false: wait for lifecycle "
-              "transitions (change_state)."),
-    # Model (start-up only).
-    ParamSpec(name="preset", default="", dynamic=False,
-              description="Model preset; empty = the shipped default model."),
-    ParamSpec(name="checkpoint", default="", dynamic=False,
-              description="Checkpoint file (ours, the official depth_pro.pt, or an .onnx file "
-              "from sharp-depth export); overrides preset."),
-    ParamSpec(name="config", default="", dynamic=False,
-              description="JSON model config for a checkpoint of a non-preset size; empty = none."),
-    ParamSpec(name="device", default="auto", dynamic=False, choices=DEVICES,
-              description="Inference device; cuda falls back to cpu unless require_device."),
-    ParamSpec(name="precision", default="fp32", dynamic=False, choices=PRECISIONS,
-              description="Network precision; fp16 needs CUDA, bf16 a CPU with native bf16 "
-              "(else fp32); auto picks the fastest the hardware runs natively."),
-    ParamSpec(name="backend", default="auto", dynamic=False, choices=BACKENDS,
-              description="Inference backend; auto: onnxruntime for .onnx checkpoints, else "
-              "torch. onnxruntime/openvino convert other checkpoints at configure."),
-    ParamSpec(name="require_device", default=False, dynamic=False,
-              description="Fail at start-up instead of falling back to cpu / fp32."),
-    # Input and QoS (start-up only: subscriptions are created once).
-    ParamSpec(name="use_compressed", default=False, dynamic=False,
-              description="Subscribe to image/compressed (CompressedImage) instead of image."),
-    ParamSpec(name="input_reliability", default="best_effort", dynamic=False,
-              choices=RELIABILITIES,
-              description="Reliability of the image and camera_info subscriptions (sensor data)."),
-    ParamSpec(name="output_reliability", default="reliable", dynamic=False,
-              choices=RELIABILITIES,
-              description="Reliability of the depth, camera_info and points publishers "
-              "(reliable serves both RViz's default reliable and best-effort subscribers)."),
-    ParamSpec(name="qos_depth", default=1, dynamic=False, min_value=1, max_value=100,
-              description="History depth (keep last) of subscriptions and publishers."),
-    ParamSpec(name="max_image_side_px", default=4096, dynamic=False, min_value=16,
-              max_value=16384, description="Frames with a longer side are refused."),
-    ParamSpec(name="rectify", default=True, dynamic=True,
-              description="Undo the lens distortion of CameraInfo D before inference; outputs "
-              "then describe the rectified camera (D zero). false for image_rect inputs."),
-    # Focal length.
-    ParamSpec(name="focal_source", default="auto", dynamic=True, choices=FOCAL_SOURCES,
-              description="auto: CameraInfo fx if valid, else estimate; camera_info; estimate; "
-              "fixed (fixed_focal_px)."),
-    ParamSpec(name="fixed_focal_px", default=0.0, dynamic=True, min_value=0.0, max_value=1e6,
-              description="Focal length in pixels of the input image for focal_source fixed."),
-    ParamSpec(name="focal_smoothing", default=0.9, dynamic=True, min_value=0.0, max_value=0.99,
-              description="Weight of the history in the moving average of the estimated focal "
-              "length (0 = raw per-frame estimate)."),
-    # Rates and outputs.
-    ParamSpec(name="depth_rate_hz", default=0.0, dynamic=True, min_value=0.0, max_value=1000.0,
-              description="Cap on depth output rate; 0 = as fast as the network allows."),
-    ParamSpec(name="publish_points", default=True, dynamic=True,
-              description="Publish the points cloud."),
-    ParamSpec(name="points_rate_hz", default=0.0, dynamic=True, min_value=0.0,
-              max_value=1000.0, description="Cap on points output rate; 0 = every depth frame."),
-    ParamSpec(name="points_stride", default=1, dynamic=True, min_value=1, max_value=64,
-              description="Keep every n-th pixel in both directions in the cloud."),
-    ParamSpec(name="min_depth", default=0.0, dynamic=True, min_value=0.0, max_value=1e4,
-              description="Points nearer than this (metres) are dropped from the cloud."),
-    ParamSpec(name="max_depth", default=100.0, dynamic=True, min_value=0.0, max_value=1e4,
-              description="Points farther than this (metres) are dropped from the cloud."),
-    ParamSpec(name="points_organised", default=True, dynamic=True,
-              description="Organised cloud (image grid, NaN for invalid) or dense (valid only)."),
-    ParamSpec(name="points_colour", default=True, dynamic=True,
-              description="Add the rgb field (packed float32, as depth_image_proc)."),
-    ParamSpec(name="diagnostics_period_s", default=1.0, dynamic=False, min_value=0.1,
-              max_value=60.0, description="Period of /diagnostics messages."),
-)  # fmt: skip
-SPECS_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in PARAM_SPECS}
-START_UP_ONLY = frozenset({"autostart"})  # read in the constructor, never again
+from sharp_depth_ros.ros.parameter_specs import (
+    PARAM_SPECS,
+    SPECS_BY_NAME,
+    START_UP_ONLY,
+    ParamSpec,
+    coerce,
+    validate_values,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,41 +64,11 @@ class NodeParams:
     diagnostics_period_s: float = 1.0
 
     def __post_init__(self) -> None:
-        for spec in PARAM_SPECS:
-            validate_value(spec, getattr(self, spec.name))
-        if not self.min_depth < self.max_depth:
-            raise ValueError(
-                f"min_depth ({self.min_depth}) must be less than max_depth ({self.max_depth})"
-            )
-        if self.focal_source == "fixed" and self.fixed_focal_px <= 0:
-            raise ValueError("focal_source fixed needs fixed_focal_px > 0, received "
-                             f"{self.fixed_focal_px}")  # fmt: skip
+        validate_values(self)
 
     def replace(self, **changes: Any) -> NodeParams:
         """A validated copy with some values changed."""
         return dataclasses.replace(self, **changes)
-
-
-def validate_value(spec: ParamSpec, value: Any) -> None:
-    """Check one value against its spec (type, choices, range).
-
-    Raises:
-        ValueError: naming the parameter, the value and what is allowed.
-    """
-    expected = type(spec.default)
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ValueError(f"{spec.name} must be {expected.__name__}, received {value!r}")
-    if spec.choices and value not in spec.choices:
-        raise ValueError(f"{spec.name} must be one of {spec.choices}, received {value!r}")
-    if expected in (int, float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{spec.name} must be finite, received {value}")
-        if not spec.min_value <= value <= spec.max_value:  # type: ignore[operator]
-            raise ValueError(
-                f"{spec.name} must be in [{spec.min_value}, {spec.max_value}], received {value}"
-            )
 
 
 def descriptor(spec: ParamSpec) -> ParameterDescriptor:
@@ -210,13 +98,6 @@ def descriptor(spec: ParamSpec) -> ParameterDescriptor:
             )
         ]
     return result
-
-
-def coerce(spec: ParamSpec, value: Any) -> Any:
-    """Accept an integer for a double parameter (YAML `1` for `1.0`)."""
-    if isinstance(spec.default, float) and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
 
 
 def parameter_table_markdown() -> str:
@@ -249,3 +130,16 @@ def parameter_table_markdown() -> str:
             f"| {spec.description} |"
         )
     return "\n".join(lines) + "\n"
+
+
+# The table lives in `parameter_specs` (ROS-free); the node imports it from here with the rest.
+__all__ = [
+    "PARAM_SPECS",
+    "SPECS_BY_NAME",
+    "START_UP_ONLY",
+    "NodeParams",
+    "ParamSpec",
+    "coerce",
+    "descriptor",
+    "parameter_table_markdown",
+]

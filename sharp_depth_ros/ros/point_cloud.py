@@ -6,6 +6,8 @@ re-exported here; this module wraps it in rclpy's message classes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sensor_msgs.msg import PointCloud2, PointField
 from std_msgs.msg import Header
@@ -26,11 +28,8 @@ def depth_to_cloud(
     intrinsics: Intrinsics,
     header: Header,
     *,
-    stride: int = 1,
-    min_depth_m: float = 0.0,
-    max_depth_m: float = float("inf"),
-    rgb: np.ndarray | None = None,
     organised: bool = True,
+    **point_options: Any,
 ) -> PointCloud2:
     """Build a PointCloud2 (x, y, z float32 [+ rgb]) from a depth image.
 
@@ -38,25 +37,15 @@ def depth_to_cloud(
         depth_m: (H, W) metres, NaN where invalid.
         intrinsics: of the depth image.
         header: stamp and optical frame of the depth image.
-        stride: decimation in both directions.
-        min_depth_m: points nearer than this are invalid.
-        max_depth_m: points farther than this are invalid.
-        rgb: optional (H, W, 3) uint8 image aligned with `depth_m`; adds the packed `rgb` field.
         organised: keep the (H', W') grid with NaN for invalid points (is_dense false);
             otherwise a 1 x N cloud of valid points only (is_dense true).
+        **point_options: the other keywords of `depth_to_points` (stride, min_depth_m,
+            max_depth_m, rgb: adds the packed `rgb` field).
 
     Returns:
         The cloud message.
     """
-    points = depth_to_points(
-        depth_m,
-        intrinsics,
-        stride=stride,
-        min_depth_m=min_depth_m,
-        max_depth_m=max_depth_m,
-        rgb=rgb,
-        organised=organised,
-    )
+    points = depth_to_points(depth_m, intrinsics, organised=organised, **point_options)
     return cloud_message(points, header, dense=not organised)
 
 

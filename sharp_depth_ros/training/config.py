@@ -23,7 +23,7 @@ from sharp_depth_ros.training.curriculum import (
     StageConfig,
 )
 from sharp_depth_ros.training.schedule import ScheduleConfig
-from sharp_depth_ros.typed_config import STRICT, parse_config, read_yaml
+from sharp_depth_ros.typed_config import STRICT, parse_config, read_yaml, require_named_entries
 
 DatasetSource = Literal["analytic", "folder", "synthetic"]
 DATASET_SOURCES: tuple[str, ...] = typing.get_args(DatasetSource)
@@ -116,12 +116,7 @@ class DataConfig:
     num_workers: NonNegativeInt = 0
 
     def __post_init__(self) -> None:
-        # Not Field(min_length=1): pydantic would also report an invalid entry as "too short".
-        if not self.datasets:
-            raise ValueError("`datasets` is empty; expected at least one data set")
-        names = [d.name for d in self.datasets]
-        if len(set(names)) != len(names):
-            raise ValueError(f"data set names {names} are invalid; expected unique names")
+        require_named_entries([d.name for d in self.datasets], "datasets", "data set")
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)

@@ -17,7 +17,7 @@ from pydantic.dataclasses import dataclass
 
 from sharp_depth_ros.losses import LOSSES
 from sharp_depth_ros.training.schedule import ScheduleConfig
-from sharp_depth_ros.typed_config import STRICT
+from sharp_depth_ros.typed_config import STRICT, require_named_entries
 
 # Data-set kinds (§3.2): metric or not (known absolute scale), synthetic or real (exact or noisy
 # ground truth). The kind decides the stage-1 loss.
@@ -145,12 +145,7 @@ class CurriculumConfig:
     stages: tuple[StageConfig, ...]
 
     def __post_init__(self) -> None:
-        # Not Field(min_length=1): pydantic would also report an invalid stage as "too short".
-        if not self.stages:
-            raise ValueError("`stages` is empty; expected at least one stage")
-        names = [stage.name for stage in self.stages]
-        if len(set(names)) != len(names):
-            raise ValueError(f"stage names {names!r} are invalid; expected unique names")
+        require_named_entries([stage.name for stage in self.stages], "stages", "stage")
 
     @property
     def total_steps(self) -> int:
