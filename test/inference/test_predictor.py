@@ -111,17 +111,24 @@ def test_cuda_without_cuda_is_refused():
         DepthPredictor(create_model("test-tiny"), device="cuda")
 
 
-def test_bf16_on_cpu_stays_close_to_fp32(image, monkeypatch):
-    # Numerics only: pretend the CPU has native bf16 (this one may emulate it, slowly).
+def test_bf16_on_cpu_stays_close_to_fp32(monkeypatch):
+    # Numerics only: pretend the CPU has native bf16 (this one may emulate it, slowly). Trained
+    # weights (the shipped model): random ones make relative errors meaningless. Measured on
+    # this frame: median 0.39 %, p99 2.5 %. The bound is issue 16's (1 % median) and p99 5 %,
+    # far below what a wrong result gives; a non-zero difference shows that bf16 really ran.
+    from sharp_depth_ros.ros.demo import load_frames
+
     native = parse_cpuinfo("model name: test\nflags: avx2 avx512_bf16\n")
     monkeypatch.setattr(precision_module, "cpu_features", lambda: native)
-    torch.manual_seed(0)
-    model = create_model("test-tiny")
-    fp32 = DepthPredictor(model, device="cpu").predict(image, focal_px=50.0).depth_m
-    bf16 = DepthPredictor(model, device="cpu", precision="bf16").predict(image, focal_px=50.0)
-    assert bf16.depth_m.dtype == np.float32 and np.isfinite(bf16.depth_m).all()
-    relative = np.abs(bf16.depth_m - fp32) / fp32
-    assert np.median(relative) < 0.02
+    frames, camera = load_frames()
+    fp32_predictor = DepthPredictor.from_pretrained(device="cpu")
+    fp32 = fp32_predictor.predict(frames[0], focal_px=camera["fx_px"]).depth_m
+    bf16_predictor = DepthPredictor(fp32_predictor.model, device="cpu", precision="bf16")
+    assert bf16_predictor.runner.compute_dtype == torch.bfloat16
+    bf16 = bf16_predictor.predict(frames[0], focal_px=camera["fx_px"]).depth_m
+    assert bf16.dtype == np.float32 and np.isfinite(bf16).all()
+    relative = np.abs(bf16 - fp32) / fp32
+    assert 0.0 < np.median(relative) < 0.01 and np.percentile(relative, 99) < 0.05
 
 
 def test_non_finite_network_output_becomes_nan(image, monkeypatch):
@@ -162,7 +169,19 @@ def test_invalid_micro_batch_is_refused():
 
 
 def test_warmup_runs_the_whole_network(predictor):
-    predictor.warmup((24, 32))  # must not raise, FOV head included
+    calls = []
+    hooks = [
+        module.register_forward_hook(lambda m, i, o, name=name: calls.append((name, i[0].shape)))
+        for name, module in (("network", predictor.model), ("fov", predictor.model.fov))
+    ]
+    try:
+        predictor.warmup((24, 32))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    side = predictor.network_resolution
+    assert [name for name, _ in calls] == ["fov", "network"]  # the FOV head runs inside
+    assert calls[-1][1] == (1, 3, side, side)  # a network-sized frame went all the way through
 
 
 def test_impossible_fov_estimate_gives_nan_depth_not_garbage(image):
