@@ -38,7 +38,7 @@ setup(
         "onnx": ["onnx>=1.16", "onnxruntime>=1.18"],
         "openvino": ["onnx>=1.16", "openvino>=2024.4"],
         # sharp-depth synth: Mitsuba 3 path tracing, Open Image Denoise, texture photos.
-        "synth": ["mitsuba>=3.5", "pyoidn>=2.5", "scikit-image>=0.22"],
+        "synth": ["mitsuba>=3.5", "pyoidn>=2.5"],
         # sharp-depth bag (rosbag2 without ROS) and .exr depth in sharp-depth eval.
         "bag": ["rosbags>=0.11"],
         "eval": ["openexr>=3.2"],

@@ -45,7 +45,6 @@ OPTIONAL_PACKAGES = {
     "rosbag2_py",
     "rosbags",
     "sensor_msgs",
-    "skimage",
     "std_msgs",
 }
 

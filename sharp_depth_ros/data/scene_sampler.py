@@ -53,7 +53,8 @@ class SceneConfig:
         hfov_range_deg: horizontal field of view.
         valid_range_m: depth beyond this is invalid (like sky).
         indoor_probability: probability of a closed room instead of open ground.
-        photo_probability: probability that a surface gets a photo texture.
+        dead_leaves_probability: probability that a surface gets a dead-leaves texture
+            (natural-image statistics; the rest get regular patterns).
         outdoor_eye_height_m: camera height above open ground (log-uniform); rooms use 0.8-2.2 m.
         object_size_m: size of a solid (log-uniform), independent of its distance, so apparent
             size is a metric cue; rooms cap it at 1.2 m.
@@ -76,7 +77,7 @@ class SceneConfig:
     hfov_range_deg: tuple[float, float] = (30.0, 110.0)
     valid_range_m: float = 100.0
     indoor_probability: float = 0.35
-    photo_probability: float = 0.4
+    dead_leaves_probability: float = 0.4
     # Metric scale must be learnable from one image: cameras at robot / handheld heights and
     # objects of real-world sizes. (A scale-free draw, heights 0.3-6 m and sizes proportional
     # to distance, capped metric delta1 at about 0.4 even for a perfect relative-depth model;
@@ -116,7 +117,7 @@ class SceneConfig:
             raise ValueError(f"SceneConfig.hfov_range_deg must be in (1, 179), got {(low, high)}")
         if self.family not in FAMILIES:
             raise ValueError(f"SceneConfig.family must be one of {FAMILIES}, got {self.family!r}")
-        for name in ("indoor_probability", "photo_probability", "robot_fraction"):
+        for name in ("indoor_probability", "dead_leaves_probability", "robot_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"SceneConfig.{name} must be in [0, 1], got {getattr(self, name)}")
 
@@ -136,7 +137,7 @@ class _Builder:
         self.materials: list[Material] = []
         self.texture_names: list[str] = []
         for slot in range(MATERIAL_SLOTS):
-            texture, name = random_texture(rng, config.photo_probability)
+            texture, name = random_texture(rng, config.dead_leaves_probability)
             # Fixed per slot: Mitsuba bakes these numbers into the kernel (see renderer.py).
             glossy_slot = slot - (MATERIAL_SLOTS - len(GLOSSY_ROUGHNESS))
             roughness = GLOSSY_ROUGHNESS[glossy_slot] if glossy_slot >= 0 else 0.2

@@ -1,40 +1,21 @@
-"""Surface textures: procedural patterns and photographs that ship inside scikit-image.
+"""Surface textures, all procedural: regular patterns and dead-leaves images.
 
-Textures are (h, w, 3) float32 linear-RGB arrays in [0, 1]. Photos are optional: without
-scikit-image only procedural patterns are used.
+Textures are (h, w, 3) float32 linear-RGB arrays in [0, 1]. Nothing is read from disk, so the
+same seed gives the same textures on every machine and with every library version. The
+dead-leaves model (occluding discs with a power-law size distribution) stands in for photos:
+it has the scale invariance and the edge statistics of natural images.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-from pathlib import Path
-
 import cv2
 import numpy as np
 
-LOGGER = logging.getLogger(__name__)
-
 TEXTURE_SIZE = 128
-# Photos bundled in the scikit-image wheel (no download); greyscale ones are tinted.
-PHOTO_FILES = (
-    "astronaut.png",
-    "brick.png",
-    "camera.png",
-    "chelsea.png",
-    "coffee.png",
-    "coins.png",
-    "grass.png",
-    "gravel.png",
-    "rocket.jpg",
-    "hubble_deep_field.jpg",
-    "ihc.png",
-    "motorcycle_left.png",
-    "moon.png",
-    "text.png",
-    "page.png",
-    "retina.jpg",
-)
+# Dead-leaves discs: radius density ~ r^-3 (scale-invariant, as natural images) between these
+# fractions of the texture side.
+LEAF_RADIUS_RANGE = (0.02, 0.4)
+LEAF_COUNT = 800  # covers the texture about six times over
 
 
 def srgb_to_linear(srgb: np.ndarray) -> np.ndarray:
@@ -46,27 +27,6 @@ def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
     """Apply the sRGB transfer curve (values clipped to [0, 1])."""
     linear = np.clip(linear, 0.0, 1.0)
     return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
-
-
-@functools.cache
-def photo_textures() -> tuple[tuple[str, np.ndarray], ...]:
-    """Load the bundled scikit-image photos once per process: (file name, texture) pairs."""
-    try:
-        import skimage
-        from PIL import Image
-    except ImportError:
-        LOGGER.info("scikit-image not installed: procedural textures only")
-        return ()
-    folder = Path(skimage.__file__).parent / "data"
-    photos = []
-    for name in PHOTO_FILES:
-        path = folder / name
-        if not path.exists():
-            continue
-        image = Image.open(path).convert("RGB")
-        image.thumbnail((TEXTURE_SIZE * 2, TEXTURE_SIZE * 2))
-        photos.append((name, srgb_to_linear(np.asarray(image, dtype=np.float32) / 255.0)))
-    return tuple(photos)
 
 
 def _random_colour(rng: np.random.Generator) -> np.ndarray:
@@ -112,20 +72,37 @@ def procedural_texture(rng: np.random.Generator, size: int = TEXTURE_SIZE) -> np
     return (a * (1 - weight[..., None]) + b * weight[..., None]).astype(np.float32)
 
 
+def dead_leaves_texture(rng: np.random.Generator, size: int = TEXTURE_SIZE) -> np.ndarray:
+    """Occluding discs of random colours, radii drawn from a density ~ r^-3, as (size, size, 3).
+
+    Later discs cover earlier ones; a palette of a few related colours and a little value noise
+    give surfaces the look of cluttered, natural material rather than confetti.
+    """
+    base = _random_colour(rng)
+    palette = [np.clip(base * rng.uniform(0.3, 1.7), 0.0, 1.0) for _ in range(3)]
+    palette += [_random_colour(rng) for _ in range(2)]
+    canvas = np.zeros((size, size, 3), np.float32)
+    canvas[:] = palette[0]
+    low, high = (fraction * size for fraction in LEAF_RADIUS_RANGE)
+    # Inverse CDF of p(r) ~ r^-3 on [low, high].
+    u = rng.uniform(0.0, 1.0, LEAF_COUNT)
+    radii = np.maximum(1, (low**-2 - u * (low**-2 - high**-2)) ** -0.5).astype(int)
+    centres = rng.uniform(-0.1 * size, 1.1 * size, (LEAF_COUNT, 2)).astype(int)
+    choices = rng.integers(0, len(palette), LEAF_COUNT)
+    shades = rng.uniform(0.8, 1.2, LEAF_COUNT)
+    colours = np.clip(np.asarray(palette)[choices] * shades[:, None], 0.0, 1.0)
+    for (x, y), radius, colour in zip(
+        centres.tolist(), radii.tolist(), colours.tolist(), strict=True
+    ):
+        cv2.circle(canvas, (x, y), radius, colour, -1, cv2.LINE_AA)
+    noise = 0.9 + 0.2 * smooth_noise(rng, size, 8)[..., None]
+    return np.clip(canvas * noise, 0.0, 1.0).astype(np.float32)
+
+
 def random_texture(
-    rng: np.random.Generator, photo_probability: float = 0.4
+    rng: np.random.Generator, dead_leaves_probability: float = 0.4
 ) -> tuple[np.ndarray, str]:
-    """A procedural or photo texture; returns (texture, description)."""
-    photos = photo_textures()
-    if photos and rng.uniform() < photo_probability:
-        index = int(rng.integers(len(photos)))
-        name, photo = photos[index]
-        size = min(TEXTURE_SIZE, *photo.shape[:2])
-        top = int(rng.integers(0, photo.shape[0] - size + 1))
-        left = int(rng.integers(0, photo.shape[1] - size + 1))
-        crop = photo[top : top + size, left : left + size]
-        if size != TEXTURE_SIZE:  # one texture size for all: see renderer.py on kernel reuse
-            crop = cv2.resize(crop, (TEXTURE_SIZE, TEXTURE_SIZE), interpolation=cv2.INTER_LINEAR)
-        tint = 1.0 if rng.uniform() < 0.5 else _random_colour(rng) * 2.0
-        return np.clip(crop * tint, 0.0, 1.0).astype(np.float32), f"photo:{name}"
+    """A regular pattern or a dead-leaves texture; returns (texture, description)."""
+    if rng.uniform() < dead_leaves_probability:
+        return dead_leaves_texture(rng), "dead-leaves"
     return procedural_texture(rng), "procedural"

@@ -99,7 +99,7 @@ def test_no_solid_or_occluder_reaches_the_camera():
 def test_occluder_sizes_are_metric_and_capped_by_distance():
     config = SceneConfig(width=32, height=32, occluder_size_m=(0.3, 0.3))
     diameters = []
-    for seed in range(40):
+    for seed in range(200):  # about 60 occluders: a share measured on a few would be noise
         spec = sample_scene(seed, config)
         for o in spec.objects:
             if o.kind == "sphere" and o.foreground:
@@ -108,7 +108,7 @@ def test_occluder_sizes_are_metric_and_capped_by_distance():
                 # The drawn 0.3 m, or half the distance (depth <= distance) if that is smaller.
                 assert diameters[-1] <= min(0.3, config.max_size_per_distance * distance) + 1e-9
     # Not a fraction of the distance any more: most occluders keep the drawn size exactly.
-    assert len(diameters) >= 5
+    assert len(diameters) >= 30
     assert np.mean(np.isclose(diameters, 0.3)) > 0.5
 
 
