@@ -6,9 +6,13 @@ runs without ROS, takes its defaults and checks from it too.
 
 from __future__ import annotations
 
-import math
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from sharp_depth_ros.typed_config import STRICT
 
 FOCAL_SOURCES = ("auto", "camera_info", "estimate", "fixed")
 DEVICES = ("auto", "cpu", "cuda")
@@ -103,26 +107,41 @@ SPECS_BY_NAME: dict[str, ParamSpec] = {spec.name: spec for spec in PARAM_SPECS}
 START_UP_ONLY = frozenset({"autostart"})  # read in the constructor, never again
 
 
+@functools.cache
+def _validator(spec: ParamSpec) -> TypeAdapter:
+    """The spec as a strict pydantic type: the package's one config library (`typed_config`)."""
+    kind = type(spec.default)
+    if spec.choices:
+        return TypeAdapter(Literal[spec.choices], config=STRICT)
+    if kind in (int, float):
+        limits = Field(ge=spec.min_value, le=spec.max_value)
+        return TypeAdapter(Annotated[kind, limits], config=STRICT)
+    return TypeAdapter(kind, config=STRICT)
+
+
+def _expectation(spec: ParamSpec) -> str:
+    kind = type(spec.default)
+    if spec.choices:
+        return f"one of {spec.choices}"
+    if kind is float:
+        return f"a finite float in [{spec.min_value}, {spec.max_value}]"
+    if kind is int:
+        return f"an int in [{spec.min_value}, {spec.max_value}]"
+    return f"a {kind.__name__}"
+
+
 def validate_value(spec: ParamSpec, value: Any) -> None:
-    """Check one value against its spec (type, choices, range).
+    """Check one value against its spec: type, choices, finite range.
+
+    Strict: no bool for an int and no float for an int; an int is accepted as a float.
 
     Raises:
-        ValueError: naming the parameter, the value and what is allowed.
+        ValueError: naming the parameter, what is allowed and the value received.
     """
-    expected = type(spec.default)
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ValueError(f"{spec.name} must be {expected.__name__}, received {value!r}")
-    if spec.choices and value not in spec.choices:
-        raise ValueError(f"{spec.name} must be one of {spec.choices}, received {value!r}")
-    if expected in (int, float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{spec.name} must be finite, received {value}")
-        if not spec.min_value <= value <= spec.max_value:  # type: ignore[operator]
-            raise ValueError(
-                f"{spec.name} must be in [{spec.min_value}, {spec.max_value}], received {value}"
-            )
+    try:
+        _validator(spec).validate_python(value)
+    except ValidationError:
+        raise ValueError(f"{spec.name} must be {_expectation(spec)}, received {value!r}") from None
 
 
 def validate_values(values: Any) -> None:

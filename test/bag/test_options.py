@@ -15,8 +15,8 @@ from sharp_depth_ros.bag.options import BagDepthOptions
         ({"namespace": "sharp_depth"}, "namespace must start with '/'"),
         ({"focal_source": "fixed"}, "fixed needs fixed_focal_px > 0"),
         ({"min_depth": 5.0, "max_depth": 1.0}, r"min_depth \(5.0\) must be less than max_depth"),
-        ({"points_stride": 0}, r"points_stride must be in \[1, 64\]"),
-        ({"focal_smoothing": 1.0}, r"focal_smoothing must be in \[0.0, 0.99\]"),
+        ({"points_stride": 0}, r"points_stride must be an int in \[1, 64\]"),
+        ({"focal_smoothing": 1.0}, r"focal_smoothing must be a finite float in \[0.0, 0.99\]"),
         ({"storage": "rosbag1"}, "storage must be one of"),
     ],
 )

@@ -36,7 +36,7 @@ def test_every_parameter_is_described_in_docs() -> None:
     ("changes", "message"),
     [
         ({"focal_source": "exif"}, "focal_source must be one of"),
-        ({"points_stride": 0}, r"points_stride must be in \[1, 64\]"),
+        ({"points_stride": 0}, r"points_stride must be an int in \[1, 64\]"),
         ({"min_depth": 5.0, "max_depth": 2.0}, "min_depth .* must be less than max_depth"),
         ({"focal_source": "fixed"}, "fixed_focal_px > 0"),
         ({"depth_rate_hz": float("nan")}, "finite"),
