@@ -164,16 +164,17 @@ def run(args: argparse.Namespace) -> tuple[list[dict], dict]:
                 timings[id(row)].append(seconds)
         # The network alone (no resize, focal or metric conversion), also round robin.
         network_timings = {id(row): [] for row, _ in ready}
-        if ready:
+        network_rounds = args.repeats + 1 if args.network_timing else 0
+        if ready and network_rounds:
             size = ready[0][1].network_resolution
             with torch.inference_mode():  # as in predict: no recompilation for a new tensor kind
                 network_input = torch.zeros(1, 3, size, size)
-        for _ in range(args.repeats + 1):  # the first round is a warm-up
+        for _ in range(network_rounds):  # the first round is a warm-up
             for row, predictor in ready:
                 seconds = _timed_network(predictor, network_input.to(predictor.device))
                 network_timings[id(row)].append(seconds)
         for values in network_timings.values():
-            del values[0]
+            del values[:1]
         reference = last[id(ready[0][0])] if ready else None
         for row, _ in ready:
             relative = _relative_difference(last[id(row)], reference)
@@ -181,7 +182,9 @@ def run(args: argparse.Namespace) -> tuple[list[dict], dict]:
                 {
                     "latency_median_s": statistics.median(timings[id(row)]),
                     "latency_p95_s": float(np.percentile(timings[id(row)], 95)),
-                    "network_median_s": statistics.median(network_timings[id(row)]),
+                    "network_median_s": (
+                        statistics.median(network_timings[id(row)]) if network_rounds else None
+                    ),
                     "median_rel_depth_diff_vs_fp32": float(np.median(relative)),
                     "max_rel_depth_diff_vs_fp32": float(relative.max()),
                     "repeats": args.repeats,
@@ -236,13 +239,15 @@ def _markdown(rows: list[dict], meta: dict) -> str:
                          "| | | | | | |")  # fmt: skip
             continue
         ratio = f" ({r['latency_median_s'] / fp32['latency_median_s']:.2f}x)" if fp32 else ""
-        network_ratio = (
-            f" ({r['network_median_s'] / fp32['network_median_s']:.2f}x)" if fp32 else ""
-        )
+        network = r["network_median_s"]
+        network_cell = "not timed" if network is None else f"{network:.3f}"
+        if fp32 and network is not None:
+            network_cell += f" ({network / fp32['network_median_s']:.2f}x)"
+
         lines.append(
             f"| {r['backend']} | {r['precision']} | {r['runs_as']} | "
             f"{r['latency_median_s']:.3f}{ratio} | {r['latency_p95_s']:.3f} | "
-            f"{r['network_median_s']:.3f}{network_ratio} | "
+            f"{network_cell} | "
             f"{r['peak_memory_mb']:.0f} | {r['median_rel_depth_diff_vs_fp32']:.1e} | "
             f"{r['max_rel_depth_diff_vs_fp32']:.1e} |"
         )
@@ -267,6 +272,13 @@ def main() -> None:
         type=int,
         default=0,
         help="CPU threads of every backend (0: each one's default)",
+    )
+    parser.add_argument(
+        "--no-network-timing",
+        dest="network_timing",
+        action="store_false",
+        help="skip the network-only rounds (each is a forward pass per row: minutes for "
+        "depth-pro on a CPU)",
     )
     parser.add_argument("--json", type=Path, help="write the rows and metadata here")
     parser.add_argument("--docs", action="store_true", help=f"append a table to {DOCS}")
