@@ -37,14 +37,14 @@ setup(
         # Deployment backends (sharp_depth_ros.backends).
         "onnx": ["onnx>=1.16", "onnxruntime>=1.18"],
         "openvino": ["onnx>=1.16", "openvino>=2024.4"],
-        # sharp-depth synth: Mitsuba 3 path tracing, Open Image Denoise, texture photos.
+        # sharp-depth synth: Mitsuba 3 path tracing, Open Image Denoise.
         "synth": ["mitsuba>=3.5", "pyoidn>=2.5"],
         # sharp-depth bag (rosbag2 without ROS) and .exr depth in sharp-depth eval.
         "bag": ["rosbags>=0.11"],
         "eval": ["openexr>=3.2"],
         # Training needs nothing beyond the base; data comes from [synth] or folders.
         "train": ["sharp_depth_ros[synth]"],
-        "dev": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.6", "vermin==1.9.2"],
+        "dev": ["pytest>=8", "hypothesis>=6.100", "scipy>=1.11", "ruff>=0.6", "vermin==1.9.2"],
     },
     zip_safe=False,
     maintainer="sharp_depth_ros maintainers",
