@@ -72,15 +72,20 @@ def _relative_difference(prediction, reference) -> np.ndarray:
     """|D - D_ref| / D_ref per pixel, where the reference depth is inside the clamp.
 
     Falls back to canonical inverse depth (|C_ref / C - 1|, the same ratio for a fixed focal
-    length) when the estimated focal length is not finite (random-weight FOV heads).
+    length) when the estimated focal length is not finite or no reference depth is inside the
+    clamp (random weights); [NaN] when neither has a pixel to compare.
     """
     if np.isfinite(prediction.focal_px) and np.isfinite(reference.focal_px):
         actual, expected = prediction.depth_m.astype(np.float64), reference.depth_m
         valid = (expected > 1e-3) & (expected < 1e3)
-        return np.abs(actual[valid] / expected[valid] - 1.0)
+        if valid.any():
+            return np.abs(actual[valid] / expected[valid] - 1.0)
     canonical = prediction.canonical_inverse_depth.astype(np.float64)
     expected = reference.canonical_inverse_depth.astype(np.float64)
-    significant = expected > 1e-3 * expected.max()  # away from ReLU zeros
+    finite = np.isfinite(expected) & np.isfinite(canonical)
+    if not finite.any():
+        return np.array([np.nan])
+    significant = finite & (expected > 1e-3 * expected[finite].max())  # away from ReLU zeros
     return np.abs(expected[significant] / canonical[significant] - 1.0)
 
 
