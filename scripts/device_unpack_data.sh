@@ -13,7 +13,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 for folder in "$COMPACT"/*/; do
   name=$(basename "$folder")
   target="$DATA/synth/$name"
-  "$PY" -m sharp_depth_ros.data.compact_shards unpack "$folder" "$target" --workers "$(nproc)"
+  "$PY" -m sharp_depth_ros.data.compact_shards unpack "$folder" "$target" --workers "$(nproc)" --uncompressed
   case "$name" in
     robot-train-[b-i])
       extra=$(( $(printf '%d' "'${name#robot-train-}") - 97 ))

@@ -104,6 +104,20 @@ def crop_and_resize(
     return image.contiguous(), depth_m.contiguous(), valid.contiguous(), k
 
 
+def rotate_hue(image: torch.Tensor, shift: float) -> torch.Tensor:
+    """Shift the hue by `shift` of the colour circle: a rotation about the grey axis of RGB.
+
+    Greys stay grey, and a shift of 1/3 takes red to green, as in HSV; one 3x3 matrix per image
+    instead of torchvision's round trip through HSV, which took a quarter of a training sample's
+    preparation time. Values may leave [0, 1] slightly; `augment` clamps at the end.
+    """
+    angle = 2.0 * math.pi * shift
+    cos, sin = math.cos(angle), math.sin(angle)
+    axis = torch.tensor([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]])
+    matrix = cos * torch.eye(3) + (1.0 - cos) / 3.0 * torch.ones(3, 3) + sin / math.sqrt(3) * axis
+    return torch.einsum("ij,jhw->ihw", matrix.to(image.dtype), image)
+
+
 def centre_box(width: int, height: int, scale: float) -> tuple[int, int, int, int]:
     """The integer centre crop (x0, y0, w, h) keeping `scale` of each side."""
     crop_w, crop_h = max(1, round(width * scale)), max(1, round(height * scale))
@@ -153,7 +167,7 @@ def augment(
         image = TF.adjust_saturation(
             image, _uniform(generator, 1 - config.saturation, 1 + config.saturation)
         )
-        image = TF.adjust_hue(image, _uniform(generator, -config.hue, config.hue))
+        image = rotate_hue(image, _uniform(generator, -config.hue, config.hue))
     if float(torch.rand((), generator=generator)) < config.blur_probability:
         sigma = _uniform(generator, *config.blur_sigma_px)
         kernel = 2 * math.ceil(3 * sigma) + 1

@@ -91,8 +91,11 @@ def pack_shard(source: str | Path, destination: str | Path) -> None:
         np.savez_compressed(handle, **arrays)
 
 
-def unpack_shard(source: str | Path, destination: str | Path) -> None:
-    """Write the ordinary shard that the compact shard `source` holds to `destination`."""
+def unpack_shard(source: str | Path, destination: str | Path, compress: bool = True) -> None:
+    """Write the ordinary shard that the compact shard `source` holds to `destination`.
+
+    Without `compress` the shard is stored uncompressed: faster training reads.
+    """
     with np.load(source) as data:
         if "format" not in data or str(data["format"]) != COMPACT_FORMAT:
             raise ValueError(f"{source} is not a compact shard ({COMPACT_FORMAT})")
@@ -115,15 +118,21 @@ def unpack_shard(source: str | Path, destination: str | Path) -> None:
                     params=params,
                 )
             )
-    write_shard(destination, indices, samples)
+    write_shard(destination, indices, samples, compress)
 
 
 def convert_folder(
-    source: str | Path, destination: str | Path, *, pack: bool, workers: int = 1
+    source: str | Path,
+    destination: str | Path,
+    *,
+    pack: bool,
+    workers: int = 1,
+    compress: bool = True,
 ) -> int:
     """Pack (or unpack) every shard of a folder, copying its manifest; returns the shard count.
 
     Shards already present in `destination` are kept, so an interrupted run resumes.
+    `compress=False` unpacks to uncompressed shards.
     """
     source, destination = Path(source), Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
@@ -131,7 +140,11 @@ def convert_folder(
     if not shards:
         raise FileNotFoundError(f"no shard-*.npz files in {source}")
     convert = pack_shard if pack else unpack_shard
-    jobs = [(s, destination / s.name) for s in shards if not (destination / s.name).exists()]
+    jobs = [
+        (s, destination / s.name) if pack else (s, destination / s.name, compress)
+        for s in shards
+        if not (destination / s.name).exists()
+    ]
     if workers > 1 and len(jobs) > 1:
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
             pool.starmap(convert, jobs, chunksize=1)
@@ -150,10 +163,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", type=Path)
     parser.add_argument("destination", type=Path)
     parser.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    parser.add_argument(
+        "--uncompressed",
+        action="store_true",
+        help="unpack to uncompressed shards (about 3x the disk, faster training reads)",
+    )
     args = parser.parse_args(argv)
     try:
         count = convert_folder(
-            args.source, args.destination, pack=args.action == "pack", workers=args.workers
+            args.source,
+            args.destination,
+            pack=args.action == "pack",
+            workers=args.workers,
+            compress=not args.uncompressed,
         )
     except (FileNotFoundError, ValueError) as error:
         print(f"compact_shards: {error}", file=sys.stderr)

@@ -19,7 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from sharp_depth_ros.data.augment import AugmentConfig, augment, crop_and_resize
-from sharp_depth_ros.data.shards import list_shards, read_shard_sample, shard_length
+from sharp_depth_ros.data.shards import ShardReader, list_shards, shard_length
 
 
 class _AugmentedSamples(Dataset):
@@ -102,6 +102,7 @@ class ShardDataset(_AugmentedSamples):
         if not self.shards:
             raise FileNotFoundError(f"no shard-NNNNN.npz files in {root}")
         self.index = [(path, k) for path in self.shards for k in range(shard_length(path))]
+        self.reader = ShardReader()
         super().__init__(size, augment, seed)
 
     def __len__(self) -> int:
@@ -109,7 +110,7 @@ class ShardDataset(_AugmentedSamples):
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         path, k = self.index[i]
-        s = read_shard_sample(path, k)
+        s = self.reader.sample(path, k)
         return self._item(i, s.rgb, s.depth_m, s.valid, s.intrinsics, s.foreground_alpha)
 
 

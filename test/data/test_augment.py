@@ -106,3 +106,26 @@ def test_probabilities_follow_the_paper_by_default():
     )
     with pytest.raises(ValueError, match="crop_probability"):
         AugmentConfig(crop_probability=1.5)
+
+
+def test_hue_rotation_keeps_greys_cycles_primaries_and_follows_hsv() -> None:
+    from torchvision.transforms.v2 import functional as TF
+
+    from sharp_depth_ros.data.augment import rotate_hue
+
+    grey = torch.full((3, 4, 4), 0.4)
+    assert torch.allclose(rotate_hue(grey, 0.17), grey, atol=1e-6)
+    image = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(rotate_hue(image, 0.0), image, atol=1e-6)
+    red = torch.tensor([1.0, 0.0, 0.0]).view(3, 1, 1)
+    assert torch.allclose(
+        rotate_hue(red, 1 / 3).flatten(), torch.tensor([0.0, 1.0, 0.0]), atol=1e-6
+    )
+    assert torch.allclose(
+        rotate_hue(red, -1 / 3).flatten(), torch.tensor([0.0, 0.0, 1.0]), atol=1e-6
+    )
+    # A small shift moves colours the way HSV's hue shift does (torchvision), by a like amount.
+    ours = rotate_hue(image, 0.05).clamp(0, 1) - image
+    hsv = TF.adjust_hue(image, 0.05) - image
+    assert torch.nn.functional.cosine_similarity(ours.flatten(), hsv.flatten(), dim=0) > 0.7
+    assert 0.7 < ours.abs().mean() / hsv.abs().mean() < 1.4

@@ -81,6 +81,27 @@ def test_folder_pack_and_unpack_round_trip(tmp_path) -> None:
         assert np.mean(np.abs(restored.rgb.astype(float) - original.rgb)) < 2.0
 
 
+def test_uncompressed_unpack_stores_members_and_holds_the_same_samples(tmp_path) -> None:
+    import zipfile
+
+    source, packed = tmp_path / "src", tmp_path / "packed"
+    source.mkdir()
+    write_shard(shard_path(source, 0), [0, 1], [_sample(0), _sample(1)])
+    convert_folder(source, packed, pack=True)
+    main(["unpack", str(packed), str(tmp_path / "zipped")])
+    assert main(["unpack", str(packed), str(tmp_path / "stored"), "--uncompressed"]) == 0
+    with zipfile.ZipFile(shard_path(tmp_path / "stored", 0)) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
+    with zipfile.ZipFile(shard_path(tmp_path / "zipped", 0)) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    stored = read_shard(shard_path(tmp_path / "stored", 0))
+    zipped = read_shard(shard_path(tmp_path / "zipped", 0))
+    for a, b in zip(stored, zipped, strict=True):
+        for field in ("rgb", "depth_m", "valid", "instance", "foreground_alpha", "intrinsics"):
+            assert np.array_equal(getattr(a, field), getattr(b, field)), field
+        assert a.params == b.params
+
+
 def test_not_a_compact_shard_is_refused(tmp_path, capsys) -> None:
     write_shard(shard_path(tmp_path / "plain", 0), [0], [_sample(0)])
     assert main(["unpack", str(tmp_path / "plain"), str(tmp_path / "out")]) == 1
