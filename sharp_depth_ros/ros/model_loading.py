@@ -6,6 +6,7 @@ from typing import Protocol
 
 from sharp_depth_ros.backends.cpu_features import cpu_features
 from sharp_depth_ros.backends.factory import resolve_backend
+from sharp_depth_ros.backends.precision import choose_precision
 from sharp_depth_ros.backends.runtime_imports import BackendUnavailableError
 from sharp_depth_ros.inference import DepthPredictor
 from sharp_depth_ros.ros.parameters import NodeParams
@@ -26,20 +27,18 @@ def _warn(node: _HasLogger | None, message: str) -> None:
 def _cpu_precision(
     precision: str, backend: str, params: NodeParams, node: _HasLogger | None
 ) -> str:
-    """fp32 instead of a precision the CPU does not run natively, unless `require_device`."""
-    unsupported = None
-    if precision == "fp16":
-        unsupported = "precision fp16 needs CUDA"  # slower than fp32 on CPU; refused there
-    elif precision == "bf16" and backend == "onnxruntime":
-        unsupported = "onnxruntime has no bf16 CPU kernels"
-    elif precision == "bf16" and not cpu_features().native_bf16:
-        unsupported = f"bf16 is not native on this CPU ({cpu_features().summary()})"
-    if unsupported is None:
-        return precision
-    if params.require_device:
-        raise ValueError(f"{unsupported} (require_device is true)")
-    _warn(node, f"{unsupported}: using fp32 on cpu")
-    return "fp32"
+    """fp32 instead of a precision the CPU does not run natively, unless `require_device`.
+
+    The rules are `choose_precision`'s (the predictor's own); `auto` passes unchanged.
+    """
+    try:
+        choose_precision(precision, backend, "cpu", cpu_features())
+    except ValueError as error:
+        if params.require_device:
+            raise ValueError(f"{error} (require_device is true)") from error
+        _warn(node, f"{error}: using fp32 on cpu")
+        return "fp32"
+    return precision
 
 
 def resolve_device_and_precision(
