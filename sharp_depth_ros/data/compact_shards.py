@@ -14,6 +14,7 @@ bounds that `test/data/test_compact_shards.py` checks.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import shutil
@@ -139,12 +140,8 @@ def convert_folder(
     shards = list_shards(source)
     if not shards:
         raise FileNotFoundError(f"no shard-*.npz files in {source}")
-    convert = pack_shard if pack else unpack_shard
-    jobs = [
-        (s, destination / s.name) if pack else (s, destination / s.name, compress)
-        for s in shards
-        if not (destination / s.name).exists()
-    ]
+    convert = pack_shard if pack else functools.partial(unpack_shard, compress=compress)
+    jobs = [(s, destination / s.name) for s in shards if not (destination / s.name).exists()]
     if workers > 1 and len(jobs) > 1:
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
             pool.starmap(convert, jobs, chunksize=1)
