@@ -1,7 +1,10 @@
-"""Training augmentations of Depth Pro ([P] Tab. 16): colour, blur and centre-crop FOV change.
+"""Training augmentations: Depth Pro's ([P] Tab. 16) colour, blur and centre-crop FOV change,
+and a horizontal mirror.
 
 Colour change p=0.75, blur p=0.3, and a centre-crop field-of-view change p=0.5 that updates the
-intrinsics consistently.
+intrinsics consistently ([P] Tab. 16). The mirror (p=0.5) is not in the paper's table; a
+left-right flip keeps every depth cue (ground, verticals, sizes) and doubles the scenes a
+network trained from scratch on a few thousand renders sees.
 
 Tensors: image (3, H, W) float in [0, 1], depth_m (1, H, W), valid (1, H, W) bool, intrinsics
 (3, 3) float64 with pixel centres at integer coordinates (see `camera.py`). Depth and validity
@@ -32,6 +35,8 @@ class AugmentConfig:
         saturation: maximum relative saturation change.
         hue: maximum hue shift (fraction of the colour circle, <= 0.5).
         blur_sigma_px: range of the blur's standard deviation.
+        flip_probability: chance of a horizontal mirror (drawn last, so the other draws of a
+            seed are the same with or without it).
     """
 
     colour_probability: float = 0.75
@@ -43,9 +48,15 @@ class AugmentConfig:
     saturation: float = 0.3
     hue: float = 0.05
     blur_sigma_px: tuple[float, float] = (0.3, 1.5)
+    flip_probability: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in ("colour_probability", "blur_probability", "crop_probability"):
+        for name in (
+            "colour_probability",
+            "blur_probability",
+            "crop_probability",
+            "flip_probability",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(
                     f"AugmentConfig.{name} must be in [0, 1], got {getattr(self, name)}"
@@ -118,6 +129,22 @@ def rotate_hue(image: torch.Tensor, shift: float) -> torch.Tensor:
     return torch.einsum("ij,jhw->ihw", matrix.to(image.dtype), image)
 
 
+def mirror(
+    image: torch.Tensor,
+    depth_m: torch.Tensor,
+    valid: torch.Tensor,
+    intrinsics: torch.Tensor,
+    alpha: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Mirror left-right. With pixel centres at integers, column u becomes W - 1 - u, so
+    cx' = W - 1 - cx and the unprojected points are those of the input with x negated."""
+    width = image.shape[-1]
+    k = intrinsics.clone()
+    k[0, 2] = width - 1 - intrinsics[0, 2]
+    image, depth_m, valid = (t.flip(-1).contiguous() for t in (image, depth_m, valid))
+    return image, depth_m, valid, k, None if alpha is None else alpha.flip(-1).contiguous()
+
+
 def centre_box(width: int, height: int, scale: float) -> tuple[int, int, int, int]:
     """The integer centre crop (x0, y0, w, h) keeping `scale` of each side."""
     crop_w, crop_h = max(1, round(width * scale)), max(1, round(height * scale))
@@ -172,4 +199,6 @@ def augment(
         sigma = _uniform(generator, *config.blur_sigma_px)
         kernel = 2 * math.ceil(3 * sigma) + 1
         image = TF.gaussian_blur(image, [kernel, kernel], [sigma, sigma])
+    if float(torch.rand((), generator=generator)) < config.flip_probability:
+        image, depth_m, valid, intrinsics, alpha = mirror(image, depth_m, valid, intrinsics, alpha)
     return image.clamp(0.0, 1.0), depth_m, valid, intrinsics, alpha

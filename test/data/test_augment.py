@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from sharp_depth_ros.data.augment import AugmentConfig, augment, centre_box, crop_and_resize
+from sharp_depth_ros.data.augment import (
+    AugmentConfig,
+    augment,
+    centre_box,
+    crop_and_resize,
+    mirror,
+)
 from sharp_depth_ros.data.camera import Camera, unproject_pixels
 
 
@@ -59,7 +65,11 @@ def test_resized_depth_takes_values_of_source_pixels_only():
 def test_augment_keeps_depth_and_intrinsics_consistent_after_fov_crop():
     image, depth, valid, k = scene_tensors()
     config = AugmentConfig(
-        crop_probability=1.0, colour_probability=0.0, blur_probability=0.0, crop_scale=(0.5, 0.5)
+        crop_probability=1.0,
+        colour_probability=0.0,
+        blur_probability=0.0,
+        crop_scale=(0.5, 0.5),
+        flip_probability=0.0,
     )
     out_image, out_depth, _, out_k, _ = augment(
         image, depth, valid, k, config, torch.Generator().manual_seed(1)
@@ -77,9 +87,34 @@ def test_augment_keeps_depth_and_intrinsics_consistent_after_fov_crop():
     )
 
 
+def test_mirror_negates_x_of_every_unprojected_point():
+    image, depth, valid, k = scene_tensors()
+    k[0, 2] = 17.3  # off-centre principal point: cx must move to W - 1 - cx
+    alpha = torch.rand(1, 30, 40)
+    out_image, out_depth, out_valid, out_k, out_alpha = mirror(image, depth, valid, k, alpha)
+    mirrored = points(depth, k)[:, ::-1] * np.array([-1.0, 1.0, 1.0])
+    np.testing.assert_allclose(points(out_depth, out_k), mirrored, rtol=1e-9, atol=1e-9)
+    assert float(out_k[0, 2]) == pytest.approx(39 - 17.3)
+    assert torch.equal(out_image[..., 0], image[..., -1])
+    assert torch.equal(out_valid[..., 5], valid[..., 34]) and torch.equal(out_alpha, alpha.flip(-1))
+
+
+def test_flip_is_drawn_last_so_other_draws_keep_their_seed():
+    image, depth, valid, k = scene_tensors()
+    no_flip = AugmentConfig(flip_probability=0.0)
+    always = AugmentConfig(flip_probability=1.0)
+    for seed in range(4):
+        a = augment(image, depth, valid, k, no_flip, torch.Generator().manual_seed(seed))
+        b = augment(image, depth, valid, k, always, torch.Generator().manual_seed(seed))
+        assert torch.equal(b[0], a[0].flip(-1)) and torch.equal(b[1], a[1].flip(-1))
+        assert float(b[3][0, 0]) == float(a[3][0, 0])
+
+
 def test_colour_and_blur_change_only_the_image():
     image, depth, valid, k = scene_tensors()
-    config = AugmentConfig(crop_probability=0.0, colour_probability=1.0, blur_probability=1.0)
+    config = AugmentConfig(
+        crop_probability=0.0, colour_probability=1.0, blur_probability=1.0, flip_probability=0.0
+    )
     out_image, out_depth, out_valid, out_k, _ = augment(
         image, depth, valid, k, config, torch.Generator().manual_seed(2)
     )
@@ -104,8 +139,11 @@ def test_probabilities_follow_the_paper_by_default():
         0.3,
         0.5,
     )
+    assert config.flip_probability == 0.5
     with pytest.raises(ValueError, match="crop_probability"):
         AugmentConfig(crop_probability=1.5)
+    with pytest.raises(ValueError, match="flip_probability"):
+        AugmentConfig(flip_probability=-0.1)
 
 
 def test_hue_rotation_keeps_greys_cycles_primaries_and_follows_hsv() -> None:
