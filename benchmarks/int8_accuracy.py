@@ -25,23 +25,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from sharp_depth_ros.backends.cpu_features import cpu_features
 from sharp_depth_ros.backends.onnx_export import export_onnx
 from sharp_depth_ros.data.shards import list_shards, read_shard
-from sharp_depth_ros.inference.predictor import load_network
+from sharp_depth_ros.inference.predictor import DepthPredictor, load_network
 
 DEMO = Path(__file__).resolve().parents[1] / "sharp_depth_ros" / "assets" / "demo"
 VARIANTS = ("all", "tail8", "tail16", "head_tail", "percentile")
-
-
-def network_input(rgb: np.ndarray, size: int) -> np.ndarray:
-    """(H, W, 3) uint8 -> (1, 3, size, size) in [-1, 1], as the predictor prepares it."""
-    tensor = torch.from_numpy(rgb).float().permute(2, 0, 1)[None] / 255.0
-    tensor = F.interpolate((tensor - 0.5) / 0.5, size=(size, size), mode="bilinear")
-    return tensor.numpy()
 
 
 def session(ort, path: Path):
@@ -87,13 +78,17 @@ def main() -> None:
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     model = load_network()
-    size = model.network_resolution
+    predictor = DepthPredictor(model, device="cpu")  # its input preparation, exactly
+
+    def network_input(rgb: np.ndarray) -> np.ndarray:
+        return predictor.network_input(rgb).numpy()
+
     scenes = [s.rgb for shard in list_shards(args.calibration) for s in read_shard(shard)]
     count = args.calibration_images
-    calibration = [network_input(rgb, size) for rgb in scenes[:count]]
-    tests = [network_input(rgb, size) for rgb in scenes[count : count + args.test_images]]
+    calibration = [network_input(rgb) for rgb in scenes[:count]]
+    tests = [network_input(rgb) for rgb in scenes[count : count + args.test_images]]
     for path in sorted(DEMO.glob("*.png")):
-        tests.append(network_input(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB), size))
+        tests.append(network_input(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)))
 
     class Reader(q.CalibrationDataReader):
         def __init__(self) -> None:

@@ -1,5 +1,4 @@
-"""Training augmentations: Depth Pro's ([P] Tab. 16) colour, blur and centre-crop FOV change,
-and a horizontal mirror.
+"""Training augmentations: Depth Pro's colour, blur and FOV change, and a horizontal mirror.
 
 Colour change p=0.75, blur p=0.3, and a centre-crop field-of-view change p=0.5 that updates the
 intrinsics consistently ([P] Tab. 16). The mirror (p=0.5) is not in the paper's table; a
@@ -136,13 +135,16 @@ def mirror(
     intrinsics: torch.Tensor,
     alpha: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Mirror left-right. With pixel centres at integers, column u becomes W - 1 - u, so
-    cx' = W - 1 - cx and the unprojected points are those of the input with x negated."""
+    """Mirror left-right.
+
+    With pixel centres at integers, column u becomes W - 1 - u, so cx' = W - 1 - cx and the
+    unprojected points are those of the input with x negated.
+    """
     width = image.shape[-1]
     k = intrinsics.clone()
     k[0, 2] = width - 1 - intrinsics[0, 2]
-    image, depth_m, valid = (t.flip(-1).contiguous() for t in (image, depth_m, valid))
-    return image, depth_m, valid, k, None if alpha is None else alpha.flip(-1).contiguous()
+    image, depth_m, valid = (t.flip(-1) for t in (image, depth_m, valid))  # flip copies
+    return image, depth_m, valid, k, None if alpha is None else alpha.flip(-1)
 
 
 def centre_box(width: int, height: int, scale: float) -> tuple[int, int, int, int]:

@@ -175,7 +175,7 @@ class DepthPredictor:
             runner = open_onnx(backend, exported, device, precision)
         return cls(runner, **options)
 
-    def _normalised_input(self, image: np.ndarray) -> torch.Tensor:
+    def network_input(self, image: np.ndarray) -> torch.Tensor:
         """(H, W, 3) image -> (1, 3, S, S) in [-1, 1] at network resolution."""
         unit = torch.from_numpy(image_to_unit_float(image)).to(self.device)
         tensor = (unit.permute(2, 0, 1)[None] - 0.5) / 0.5
@@ -205,7 +205,7 @@ class DepthPredictor:
         elif not self.has_focal_head:
             raise ValueError("this network has no focal-length head: pass focal_px")
         height, width = image.shape[:2] if isinstance(image, np.ndarray) else (0, 0)
-        network_input = self._normalised_input(image)
+        network_input = self.network_input(image)
         canonical, fov = self.runner.run(network_input, run_fov=focal_px is None)
         if focal_px is None:
             # Reference infer(): f = 0.5 W / tan(FOV / 2) in float32, W the ORIGINAL width.

@@ -1,4 +1,4 @@
-"""Procedural textures: deterministic per seed, in range, and dead leaves with natural statistics."""
+"""Procedural textures: deterministic per seed, in range; dead leaves with natural statistics."""
 
 from __future__ import annotations
 
