@@ -9,11 +9,12 @@ estimated, so the FOV head runs) after warm-up, peak memory during the row's bui
 warm-up (CPU: process peak RSS, reset per row through /proc/self/clear_refs, and
 `added_memory_mb` over the RSS before it; CUDA: peak allocated by torch) and the relative depth
 difference from torch fp32 on the same image; `network_median_s` times the backend alone on a
-network-sized input (no resizing or metric conversion). Rows are timed round robin (one call
-per row in turn), so load from other jobs hits every row alike. One JSON row per combination; a
-combination that cannot run (runtime or provider missing, no native bf16) is a row with
-`skipped` holding the reason. `--compile` times the torch rows through `torch.compile`.
-Markdown goes to docs/benchmarks.md only with `--docs`.
+network-sized input (no resizing or metric conversion). int8 rows quantise the model once
+(`sharp-depth export --precision int8`, calibrated on `--calibration`). Rows are timed round
+robin (one call per row in turn), so load from other jobs hits every row alike. One JSON row
+per combination; a combination that cannot run (runtime or provider missing, no native bf16,
+int8 without --calibration) is a row with `skipped` holding the reason. `--compile` times the
+torch rows through `torch.compile`. Markdown goes to docs/benchmarks.md only with `--docs`.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sharp_depth_ros.backends.calibration_frames import load_calibration_frames
 from sharp_depth_ros.backends.cpu_features import cpu_features
 from sharp_depth_ros.backends.factory import open_onnx
+from sharp_depth_ros.backends.int8_quantize import quantize_int8
 from sharp_depth_ros.backends.onnx_export import export_onnx
 from sharp_depth_ros.backends.precision import choose_precision
 from sharp_depth_ros.inference import DepthPredictor
@@ -89,12 +92,33 @@ def _relative_difference(prediction, reference) -> np.ndarray:
     return np.abs(expected[significant] / canonical[significant] - 1.0)
 
 
+def _int8_file(args, model, folder: Path) -> Path:
+    """The model quantised to int8 on `--calibration` frames (once per run).
+
+    Raises:
+        ValueError: no `--calibration`, or frames that cannot be read.
+    """
+    path = folder / "model-int8.onnx"
+    if path.is_file():
+        return path
+    if args.calibration is None:
+        raise ValueError("int8 needs --calibration FRAMES (a folder of images or shards)")
+    frames = load_calibration_frames(args.calibration, args.calibration_frames)
+    prepare = DepthPredictor(model, device="cpu").network_input
+    result = quantize_int8(model, path, [prepare(frame).numpy() for frame in frames])
+    print(f"int8: {100 * result.median_rel_diff:.2f} % median on {result.check_frames} "
+          "held-out calibration frames", flush=True)  # fmt: skip
+    return path
+
+
 def _predictor(args, backend: str, precision: str, model, onnx_path: Path) -> DepthPredictor:
     """Build one row's predictor; raises ValueError with the reason it cannot run."""
     if backend == "torch":
         return DepthPredictor(
             model, device=args.device, precision=precision, compile_network=args.compile
         )
+    if precision == "int8":
+        onnx_path = _int8_file(args, model, onnx_path.parent)
     threads = args.threads or None
     return DepthPredictor(open_onnx(backend, onnx_path, args.device, precision, threads))
 
@@ -270,6 +294,12 @@ def main() -> None:
     parser.add_argument("--backend", default="torch,onnxruntime,openvino")
     parser.add_argument("--precision", default="fp32,bf16", help="comma-separated list")
     parser.add_argument("--compile", action="store_true", help="torch.compile the torch rows")
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        help="int8 rows: frames to calibrate on (images or synth shards; not the test image)",
+    )
+    parser.add_argument("--calibration-frames", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument(

@@ -15,6 +15,19 @@ def is_onnx_file(path: str | Path | None) -> bool:
     return path is not None and Path(path).suffix.lower() == ONNX_SUFFIX
 
 
+def stored_precision(checkpoint: str | Path | None) -> str:
+    """The precision an .onnx file was exported in (fp32, fp16, int8); fp32 for other files.
+
+    Raises:
+        FileNotFoundError, ValueError: an .onnx file that is missing or not ours.
+    """
+    if not is_onnx_file(checkpoint):
+        return "fp32"
+    from sharp_depth_ros.backends.onnx_export import read_onnx_info
+
+    return read_onnx_info(checkpoint).precision
+
+
 def resolve_backend(backend: str, checkpoint: str | Path | None) -> str:
     """`auto` -> onnxruntime for an .onnx checkpoint, torch otherwise.
 

@@ -12,6 +12,7 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -93,7 +94,7 @@ def check_output_path(path: str | Path) -> Path:
 
 
 @contextlib.contextmanager
-def _writable_temp_folder(path: Path) -> Iterator[Path]:
+def writable_temp_folder(path: Path) -> Iterator[Path]:
     """A temporary folder next to `path` (same file system for the final rename).
 
     Raises:
@@ -107,9 +108,7 @@ def _writable_temp_folder(path: Path) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        for child in folder.iterdir():
-            child.unlink()
-        folder.rmdir()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def export_onnx(
@@ -146,7 +145,7 @@ def export_onnx(
     size = network.network_resolution
     example = torch.zeros(1, 3, size, size)
     output_names = [DEPTH_OUTPUT] + ([FOV_OUTPUT] if network.fov is not None else [])
-    with _writable_temp_folder(path) as folder, torch.no_grad(), warnings.catch_warnings():
+    with writable_temp_folder(path) as folder, torch.no_grad(), warnings.catch_warnings():
         # Shapes are static by design (one network resolution): the tracer's warnings about
         # Python values frozen into the graph are expected.
         warnings.simplefilter("ignore", torch.jit.TracerWarning)

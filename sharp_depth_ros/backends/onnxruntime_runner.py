@@ -10,7 +10,7 @@ import torch
 
 from sharp_depth_ros.backends.onnx_export import DEPTH_OUTPUT, FOV_OUTPUT, INPUT_NAME
 from sharp_depth_ros.backends.onnx_file_runner import OnnxFileRunner
-from sharp_depth_ros.backends.precision import PRECISION_CHOICES
+from sharp_depth_ros.backends.precision import PRECISION_CHOICES, onnx_file_precision
 from sharp_depth_ros.backends.runtime_imports import BackendUnavailableError
 
 LOGGER = logging.getLogger(__name__)
@@ -62,13 +62,16 @@ def _with_options(providers: list[str], device: str, precision: str) -> list[str
 
 
 def _resolve_precision(requested: str, file_precision: str, on_gpu: bool, tensorrt: bool) -> str:
-    """The precision the session runs in; fp16 needs a GPU, bf16 has no kernels.
+    """The precision the session runs in; fp16 needs a GPU, bf16 has no kernels, int8 a file.
 
     Raises:
         ValueError: a precision this file and provider cannot run.
     """
     if requested not in PRECISION_CHOICES:
         raise ValueError(f"precision must be one of {PRECISION_CHOICES}, got {requested!r}")
+    int8 = onnx_file_precision(requested, file_precision, on_gpu)
+    if int8 is not None:
+        return int8.precision
     if requested == "bf16":
         raise ValueError(
             "onnxruntime has no bf16 kernels; use --backend openvino or torch for bf16, "

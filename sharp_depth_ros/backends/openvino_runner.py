@@ -9,13 +9,14 @@ from types import ModuleType
 import torch
 
 from sharp_depth_ros.backends.onnx_file_runner import OnnxFileRunner
-from sharp_depth_ros.backends.precision import choose_precision
+from sharp_depth_ros.backends.precision import choose_precision, onnx_file_precision
 from sharp_depth_ros.backends.runtime_imports import import_runtime
 
 LOGGER = logging.getLogger(__name__)
 
 # OpenVINO's CPU plugin defaults to bf16 on CPUs with AMX: always say which one we want.
-INFERENCE_PRECISION = {"fp32": "f32", "bf16": "bf16"}
+# An int8 file's quantised nodes run in int8, the rest (stems, head) in f32.
+INFERENCE_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
 
 
 class OpenVinoRunner(OnnxFileRunner):
@@ -37,7 +38,8 @@ class OpenVinoRunner(OnnxFileRunner):
                 f"the openvino backend runs on cpu here, got device {device!r}; use onnxruntime "
                 "or torch for CUDA"
             )
-        choice = choose_precision(precision, self.backend, "cpu")
+        choice = onnx_file_precision(precision, self.info.precision, on_gpu=False)
+        choice = choice or choose_precision(precision, self.backend, "cpu")
         self.precision = choice.precision
         core = ov.Core()
         model = core.read_model(str(path))

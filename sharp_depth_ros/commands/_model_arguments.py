@@ -34,10 +34,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     group.add_argument(
         "--precision",
-        default="fp32",
-        choices=("auto", "fp32", "bf16", "fp16"),
-        help="default fp32; auto: bf16 on CPUs with native bf16 (avx512_bf16/AMX), fp16 on CUDA, "
-        "else fp32",
+        choices=("auto", "fp32", "bf16", "fp16", "int8"),
+        help="default: fp32, or the precision an .onnx file was exported in (int8, fp16); auto: "
+        "bf16 on CPUs with native bf16 (avx512_bf16/AMX), fp16 on CUDA, else fp32",
     )
     group.add_argument(
         "--backend",

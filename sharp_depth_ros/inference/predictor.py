@@ -14,7 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sharp_depth_ros.backends.factory import is_onnx_file, open_onnx, resolve_backend
+from sharp_depth_ros.backends.factory import (
+    is_onnx_file,
+    open_onnx,
+    resolve_backend,
+    stored_precision,
+)
 from sharp_depth_ros.backends.onnx_export import export_onnx
 from sharp_depth_ros.backends.runner import NetworkRunner
 from sharp_depth_ros.checkpoints.bundled import DEFAULT_MODEL_NAME, bundled_checkpoint
@@ -132,7 +137,7 @@ class DepthPredictor:
         checkpoint: str | Path | None = None,
         config: str | Path | None = None,
         device: str = "auto",
-        precision: str = "fp32",
+        precision: str | None = None,
         backend: str = "auto",
         **options: Any,
     ) -> DepthPredictor:
@@ -146,7 +151,8 @@ class DepthPredictor:
             config: a JSON config file (ours or the reference fixture format), for official
                 checkpoints of a non-default size or for a random-weight network.
             device: auto, cpu, cuda or cuda:N.
-            precision: auto, fp32, bf16 or fp16 (CUDA only).
+            precision: auto, fp32, bf16, fp16 (CUDA only) or int8 (an int8 .onnx file);
+                None: fp32, or the precision an .onnx file was exported in.
             backend: auto (onnxruntime for .onnx files, else torch), torch, onnxruntime or
                 openvino; a torch checkpoint on onnxruntime/openvino is exported on the fly.
             **options: further `DepthPredictor` arguments (patch_micro_batch, compile_network,
@@ -158,6 +164,7 @@ class DepthPredictor:
                 and BackendUnavailableError included).
         """
         backend = resolve_backend(backend, checkpoint)
+        precision = precision or stored_precision(checkpoint)
         if is_onnx_file(checkpoint):
             if config is not None or preset is not None:
                 raise ValueError(f"{checkpoint} carries its config: drop --config and --preset")

@@ -29,8 +29,11 @@ def _cpu_precision(
 ) -> str:
     """fp32 instead of a precision the CPU does not run natively, unless `require_device`.
 
-    The rules are `choose_precision`'s (the predictor's own); `auto` passes unchanged.
+    The rules are `choose_precision`'s (the predictor's own); `auto` passes unchanged, and so
+    does int8 on the ONNX backends: whether the file is int8 is the runner's check.
     """
+    if precision == "int8" and backend != "torch":
+        return precision
     try:
         choose_precision(precision, backend, "cpu", cpu_features())
     except ValueError as error:

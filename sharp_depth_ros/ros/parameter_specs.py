@@ -16,7 +16,7 @@ from sharp_depth_ros.typed_config import STRICT
 
 FOCAL_SOURCES = ("auto", "camera_info", "estimate", "fixed")
 DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("fp32", "fp16", "bf16", "auto")
+PRECISIONS = ("fp32", "fp16", "bf16", "int8", "auto")
 BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
 RELIABILITIES = ("best_effort", "reliable")
 
@@ -51,7 +51,8 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               description="Inference device; cuda falls back to cpu unless require_device."),
     ParamSpec(name="precision", default="fp32", dynamic=False, choices=PRECISIONS,
               description="Network precision; fp16 needs CUDA, bf16 a CPU with native bf16 "
-              "(else fp32); auto picks the fastest the hardware runs natively."),
+              "(else fp32), int8 an int8 .onnx checkpoint (auto or int8 run one); auto picks "
+              "the fastest the hardware runs natively."),
     ParamSpec(name="backend", default="auto", dynamic=False, choices=BACKENDS,
               description="Inference backend; auto: onnxruntime for .onnx checkpoints, else "
               "torch. onnxruntime/openvino convert other checkpoints at configure."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sharp_depth_ros.backends.cpu_features import parse_cpuinfo
-from sharp_depth_ros.backends.precision import choose_precision
+from sharp_depth_ros.backends.precision import choose_precision, onnx_file_precision
 
 AVX2 = parse_cpuinfo("model name: EPYC\nflags: avx2 fma\n")
 NATIVE_BF16 = parse_cpuinfo("model name: Xeon\nflags: avx2 avx512_bf16 amx_bf16\n")
@@ -39,4 +39,14 @@ def test_fp16_is_for_cuda_and_auto_picks_it_there():
 
 def test_unknown_precision_is_refused():
     with pytest.raises(ValueError, match="precision must be one of"):
-        choose_precision("int8", "torch", "cpu", AVX2)
+        choose_precision("int4", "torch", "cpu", AVX2)
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnxruntime", "openvino"])
+def test_int8_comes_only_from_an_int8_file(backend):
+    with pytest.raises(ValueError, match="export --precision int8"):
+        choose_precision("int8", backend, "cpu", AVX2)
+    assert onnx_file_precision("auto", "int8", on_gpu=False).precision == "int8"
+    assert onnx_file_precision("auto", "fp32", on_gpu=False) is None
+    with pytest.raises(ValueError, match="for CPUs"):
+        onnx_file_precision("int8", "int8", on_gpu=True)
