@@ -61,3 +61,23 @@ def test_an_onnx_checkpoint_on_torch_names_the_file(tmp_path):
     path = tmp_path / "tiny.onnx"
     with pytest.raises(ValueError, match="tiny.onnx is an ONNX file"):
         load_predictor(NodeParams(checkpoint=str(path), backend="torch", device="cpu"))
+
+
+def test_an_int8_checkpoint_loads_with_precision_int8_and_fp32_is_refused(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from sharp_depth_ros.backends.int8_quantize import quantize_int8
+
+    model = create_model("test-tiny-conv")
+    size = model.network_resolution
+    frames = [np.random.default_rng(i).uniform(-1, 1, (1, 3, size, size)).astype(np.float32)
+              for i in range(4)]  # fmt: skip
+    path = quantize_int8(model, tmp_path / "int8.onnx", frames).path
+    params = NodeParams(checkpoint=str(path), device="cpu", precision="int8")
+    predictor = load_predictor(params)
+    assert (predictor.backend, predictor.precision) == ("onnxruntime", "int8")
+    assert load_predictor(params.replace(precision="auto")).precision == "int8"
+    with pytest.raises(ValueError, match="precision int8 or auto"):
+        load_predictor(params.replace(precision="fp32"))
+    fp32 = export_onnx(model, tmp_path / "fp32.onnx")
+    with pytest.raises(ValueError, match="needs an int8 ONNX file"):
+        load_predictor(params.replace(checkpoint=str(fp32)))
