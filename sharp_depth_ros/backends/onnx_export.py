@@ -151,7 +151,9 @@ def export_onnx(
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         traced_path = folder / "traced.onnx"
         torch.onnx.export(
-            _ExportWrapper(network, dtype),
+            # In eval mode: the exporter restores the wrapper's mode afterwards, recursively, and
+            # a wrapper left in train mode would switch the caller's network to batch statistics.
+            _ExportWrapper(network, dtype).eval(),
             (example,),
             str(traced_path),
             dynamo=False,

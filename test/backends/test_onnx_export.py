@@ -11,6 +11,7 @@ import torch
 
 from sharp_depth_ros.backends.onnx_export import export_onnx, read_onnx_info
 from sharp_depth_ros.cli import main
+from sharp_depth_ros.inference import DepthPredictor
 from sharp_depth_ros.model import create_model, get_preset
 
 
@@ -39,6 +40,21 @@ def test_graph_has_opset_17_or_newer_and_named_outputs(tiny_onnx):
     size = get_preset("test-tiny").network_resolution
     dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
     assert dims == [1, 3, size, size]
+
+
+def test_export_leaves_a_running_predictor_unchanged(tmp_path):
+    # The exporter restores its module's train/eval mode afterwards; it must not switch the
+    # caller's network to batch statistics (this once changed the focal estimate by 14 %).
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv")
+    predictor = DepthPredictor(model, device="cpu")
+    image = np.random.default_rng(0).integers(0, 256, size=(40, 56, 3), dtype=np.uint8)
+    before = predictor.predict(image)
+    export_onnx(model, tmp_path / "m.onnx")
+    after = predictor.predict(image)
+    assert not model.training
+    np.testing.assert_array_equal(after.depth_m, before.depth_m)
+    assert after.focal_px == before.focal_px
 
 
 def test_fp16_export_records_its_precision_and_keeps_float32_io(tmp_path):
