@@ -1,11 +1,12 @@
 """int8 for CPUs: ONNX Runtime static QDQ quantisation of an exported network.
 
 Weights are int8 per output channel, activations uint8 per tensor, with ranges (min/max)
-calibrated on frames like the ones the network will see. Two groups of convolutions stay in
+calibrated on frames like the ones the network will see. Three small groups of layers stay in
 fp32, chosen by measurement (docs/benchmarks.md, shipped sharp-small, one node quantised at a
 time): the convolutions that read the image (the stems: 8 bits of a resized image feed every
-later layer) and the depth head after the decoder's last fusion (its output is log-scaled
-depth, where 256 levels are coarse). Everything else, most of the compute, runs in int8.
+later layer), the depth head after the decoder's last fusion (its output is log-scaled depth,
+where 256 levels are coarse) and the FOV head (an estimated focal length scales all of the
+depth). Everything else, most of the compute, runs in int8.
 """
 
 from __future__ import annotations
@@ -60,14 +61,13 @@ def _upstream(graph, output: str, stop_at_add: bool) -> list:
     return found
 
 
-def fp32_convolutions(graph) -> list[str]:
+def fp32_nodes(graph) -> list[str]:
     """Names of the nodes to keep in fp32: the stems, the depth head and the FOV head.
 
     Stems: convolutions reached from the graph input through data-moving nodes only
     (`_PASS_THROUGH`). Depth head: the convolutions on the way back from the depth output to
-    the decoder's last `Add`. FOV head: the convolutions and matrix products that only the FOV
-    output depends on (small; an estimated focal length scales all of the depth; a
-    transformer FOV encoder's matrix products stay int8).
+    the decoder's last `Add`. FOV head: the convolutions and fully connected layers (Gemm) that
+    only the FOV output depends on (a transformer FOV encoder's MatMuls stay int8).
 
     Args:
         graph: an `onnx.GraphProto`.
@@ -162,7 +162,7 @@ def quantize_int8(
             `DepthPredictor.network_input` makes them, from frames like the deployment's
             (at least `MIN_CALIBRATION_FRAMES`; a few dozen is plenty).
         preset: the preset name to record.
-        keep_fp32: node names to keep in fp32 instead of `fp32_convolutions`.
+        keep_fp32: node names to keep in fp32 instead of `fp32_nodes`.
 
     Raises:
         ValueError: too few frames, frames of the wrong shape, or an output path that cannot
@@ -203,7 +203,7 @@ def quantize_int8(
         export_onnx(model, fp32, preset=preset)
         quant_pre_process(str(fp32), str(prepared))
         proto = onnx.load(str(prepared))
-        excluded = list(keep_fp32) if keep_fp32 is not None else fp32_convolutions(proto.graph)
+        excluded = list(keep_fp32) if keep_fp32 is not None else fp32_nodes(proto.graph)
         with _quiet_root_logger():  # per-node notes on the root logger, e.g. GroupNorm axes
             quantization.quantize_static(
                 str(prepared),

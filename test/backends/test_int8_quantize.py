@@ -18,7 +18,7 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 from sharp_depth_ros.backends.int8_quantize import (  # noqa: E402
     _check_split,
-    fp32_convolutions,
+    fp32_nodes,
     quantize_int8,
 )
 
@@ -43,7 +43,7 @@ def conv_int8(tmp_path_factory):
 def test_stems_and_depth_head_are_found_in_the_graph(tmp_path):
     path = export_onnx(_model(), tmp_path / "m.onnx")
     graph = onnx.load(str(path)).graph
-    kept = fp32_convolutions(graph)
+    kept = fp32_nodes(graph)
     convs = [n.name for n in graph.node if n.op_type in ("Conv", "Gemm")]
     stems = [name for name in kept if "backbone/conv1" in name]
     assert len(stems) == 3  # one ResNet stem per pyramid level, each reading the image
