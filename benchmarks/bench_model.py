@@ -106,8 +106,9 @@ def _int8_file(args, model, folder: Path) -> Path:
     frames = load_calibration_frames(args.calibration, args.calibration_frames)
     prepare = DepthPredictor(model, device="cpu").network_input
     result = quantize_int8(model, path, [prepare(frame).numpy() for frame in frames])
+    which = "held-out" if result.held_out else "calibration"
     print(f"int8: {100 * result.median_rel_diff:.2f} % median on {result.check_frames} "
-          "held-out calibration frames", flush=True)  # fmt: skip
+          f"{which} frames", flush=True)  # fmt: skip
     return path
 
 

@@ -106,6 +106,7 @@ class Int8Export:
     path: Path
     median_rel_diff: float  # median |C_int8 / C_fp32 - 1| of canonical inverse depth
     check_frames: int
+    held_out: bool  # False: too few frames, the check ran on the calibration frames
     fp32_nodes: tuple[str, ...]
 
 
@@ -232,4 +233,5 @@ def quantize_int8(
         final = folder / "final.onnx"
         onnx.save(result, str(final))
         final.replace(path)
-    return Int8Export(path, difference, len(check), tuple(excluded))
+    held_out = len(check) < len(frames)
+    return Int8Export(path, difference, len(check), held_out, tuple(excluded))

@@ -71,9 +71,10 @@ def run(args: argparse.Namespace) -> int:
         inputs = [predictor.network_input(frame).numpy() for frame in frames]
         result = quantize_int8(model, args.out, inputs, preset=args.preset or "")
         change = 100 * result.median_rel_diff
+        which = "held-out" if result.held_out else "calibration (too few to hold some out)"
         print(
             f"wrote {result.path} (int8: canonical inverse depth {change:.2f} % from fp32, "
-            f"median over {result.check_frames} frames it was not calibrated on)"
+            f"median over {result.check_frames} {which} frames)"
         )
         if result.median_rel_diff > INT8_WARN_ABOVE:
             LOGGER.warning(

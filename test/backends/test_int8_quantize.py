@@ -141,6 +141,7 @@ def test_cli_int8_export_needs_calibration_and_writes_a_runnable_file(tmp_path, 
     argv = ["export", "--preset", "test-tiny-conv", "--out", str(out), "--precision", "int8",
             "--calibration", str(frames)]  # fmt: skip
     assert main(argv) == 0
+    assert "over 5 calibration (too few to hold some out) frames" in capsys.readouterr().out
     assert read_onnx_info(out).precision == "int8"
     image = tmp_path / "image.png"
     cv2.imwrite(str(image), rng.integers(0, 256, (30, 40, 3), dtype=np.uint8))
