@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from sharp_depth_ros.backends.cpu_features import cpu_features
+from sharp_depth_ros.backends.int8_quantize import quantize_qdq
 from sharp_depth_ros.backends.onnx_export import export_onnx
 from sharp_depth_ros.data.shards import list_shards, read_shard
 from sharp_depth_ros.inference.predictor import DepthPredictor, load_network
@@ -74,7 +75,6 @@ def main() -> None:
     args = parser.parse_args()
     import onnx
     import onnxruntime as ort
-    from onnxruntime import quantization as q
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     model = load_network()
@@ -89,14 +89,6 @@ def main() -> None:
     tests = [network_input(rgb) for rgb in scenes[count : count + args.test_images]]
     for path in sorted(DEMO.glob("*.png")):
         tests.append(network_input(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)))
-
-    class Reader(q.CalibrationDataReader):
-        def __init__(self) -> None:
-            self.items = iter(calibration)
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            item = next(self.items, None)
-            return None if item is None else {"image": item}
 
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -116,18 +108,7 @@ def main() -> None:
         }
         for variant in args.variants.split(","):
             out = Path(folder) / f"{variant}.onnx"
-            method = q.CalibrationMethod.Percentile if variant == "percentile" else None
-            q.quantize_static(
-                str(prepared),
-                str(out),
-                Reader(),
-                quant_format=q.QuantFormat.QDQ,
-                per_channel=True,
-                activation_type=q.QuantType.QUInt8,
-                weight_type=q.QuantType.QInt8,
-                calibrate_method=method or q.CalibrationMethod.MinMax,
-                nodes_to_exclude=excluded[variant],
-            )
+            quantize_qdq(prepared, out, calibration, excluded[variant], variant == "percentile")
             sess = session(ort, out)
             relative = np.concatenate(
                 [

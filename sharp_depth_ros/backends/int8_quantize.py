@@ -144,6 +144,45 @@ def _median_rel_diff(ort, quantized: Path, reference: Path, frames: list[np.ndar
     return float(np.median(np.concatenate(ratios)))
 
 
+def quantize_qdq(
+    source: Path,
+    out: Path,
+    frames: Sequence[np.ndarray],
+    keep_fp32: Sequence[str],
+    percentile_ranges: bool = False,
+) -> None:
+    """ONNX Runtime static QDQ quantisation of a pre-processed ONNX file, as `quantize_int8` does.
+
+    Per-channel int8 weights, uint8 activations with min/max ranges over `frames` (the 0.001 /
+    99.999 percentiles with `percentile_ranges`), the nodes named in `keep_fp32` left in fp32.
+    """
+    from onnxruntime import quantization
+
+    class FrameReader(quantization.CalibrationDataReader):
+        """Feeds the calibration frames to ONNX Runtime's calibrator, one at a time."""
+
+        def __init__(self) -> None:
+            self.frames = iter(frames)
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            frame = next(self.frames, None)
+            return None if frame is None else {INPUT_NAME: np.asarray(frame, np.float32)}
+
+    method = quantization.CalibrationMethod
+    with _quiet_root_logger():  # per-node notes on the root logger, e.g. GroupNorm axes
+        quantization.quantize_static(
+            str(source),
+            str(out),
+            FrameReader(),
+            quant_format=quantization.QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=quantization.QuantType.QUInt8,
+            weight_type=quantization.QuantType.QInt8,
+            calibrate_method=method.Percentile if percentile_ranges else method.MinMax,
+            nodes_to_exclude=list(keep_fp32),
+        )
+
+
 def quantize_int8(
     model: DepthNetwork,
     path: str | Path,
@@ -172,7 +211,6 @@ def quantize_int8(
     """
     onnx = import_runtime("onnx")
     ort = import_runtime("onnxruntime")
-    from onnxruntime import quantization
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     size = model.network_resolution
@@ -188,16 +226,6 @@ def quantize_int8(
             )
     calibration, check = _check_split(frames)
 
-    class FrameReader(quantization.CalibrationDataReader):
-        """Feeds the calibration frames to ONNX Runtime's calibrator, one at a time."""
-
-        def __init__(self) -> None:
-            self.frames = iter(calibration)
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            frame = next(self.frames, None)
-            return None if frame is None else {INPUT_NAME: np.asarray(frame, np.float32)}
-
     path = Path(path)
     with writable_temp_folder(path) as folder:
         fp32, prepared, quantized = (folder / f"{n}.onnx" for n in ("fp32", "pre", "int8"))
@@ -205,18 +233,7 @@ def quantize_int8(
         quant_pre_process(str(fp32), str(prepared))
         proto = onnx.load(str(prepared))
         excluded = list(keep_fp32) if keep_fp32 is not None else fp32_nodes(proto.graph)
-        with _quiet_root_logger():  # per-node notes on the root logger, e.g. GroupNorm axes
-            quantization.quantize_static(
-                str(prepared),
-                str(quantized),
-                FrameReader(),
-                quant_format=quantization.QuantFormat.QDQ,
-                per_channel=True,
-                activation_type=quantization.QuantType.QUInt8,
-                weight_type=quantization.QuantType.QInt8,
-                calibrate_method=quantization.CalibrationMethod.MinMax,
-                nodes_to_exclude=excluded,
-            )
+        quantize_qdq(prepared, quantized, calibration, excluded)
         difference = _median_rel_diff(ort, quantized, fp32, check)
         result = onnx.load(str(quantized))
         metadata = {prop.key: prop.value for prop in onnx.load(str(fp32)).metadata_props}
