@@ -150,11 +150,14 @@ def quantize_qdq(
     frames: Sequence[np.ndarray],
     keep_fp32: Sequence[str],
     percentile_ranges: bool = False,
+    op_types: Sequence[str] | None = None,
 ) -> None:
     """ONNX Runtime static QDQ quantisation of a pre-processed ONNX file, as `quantize_int8` does.
 
     Per-channel int8 weights, uint8 activations with min/max ranges over `frames` (the 0.001 /
     99.999 percentiles with `percentile_ranges`), the nodes named in `keep_fp32` left in fp32.
+    `op_types` limits quantisation to those operator types (None: every type ONNX Runtime can
+    quantise, as the export does).
     """
     from onnxruntime import quantization
 
@@ -180,6 +183,7 @@ def quantize_qdq(
             weight_type=quantization.QuantType.QInt8,
             calibrate_method=method.Percentile if percentile_ranges else method.MinMax,
             nodes_to_exclude=list(keep_fp32),
+            op_types_to_quantize=list(op_types) if op_types is not None else None,
         )
 
 
