@@ -20,6 +20,7 @@ from sharp_depth_ros.backends.int8_quantize import (  # noqa: E402
     _check_split,
     fp32_nodes,
     quantize_int8,
+    quantize_qdq,
 )
 
 
@@ -52,6 +53,33 @@ def test_stems_and_depth_head_are_found_in_the_graph(tmp_path):
     assert any("/fov/" in name for name in kept)  # the small FOV head: focal scales all depth
     assert not any("/fov/" in name for name in kept[: len(stems) + 1])
     assert len(kept) < len(convs) // 3  # most of the network is left to int8
+
+
+def test_op_types_limit_quantisation_to_those_operators(tmp_path):
+    model = _model()
+    source = export_onnx(model, tmp_path / "m.onnx")
+    frames = _frames(2, model.network_resolution)
+
+    def quantisations_away_from_convs(out) -> int:
+        """QuantizeLinear nodes that neither read a Conv's output nor feed a Conv."""
+        graph = onnx.load(str(out)).graph
+        producer = {o: n for n in graph.node for o in n.output}
+        consumers: dict[str, list] = {}
+        for node in graph.node:
+            for name in node.input:
+                consumers.setdefault(name, []).append(node)
+        count = 0
+        for q in (n for n in graph.node if n.op_type == "QuantizeLinear"):
+            dq = [n for n in consumers.get(q.output[0], []) if n.op_type == "DequantizeLinear"]
+            fed = {c.op_type for d in dq for c in consumers.get(d.output[0], [])}
+            source = producer.get(q.input[0])
+            count += "Conv" not in fed and (source is None or source.op_type != "Conv")
+        return count
+
+    quantize_qdq(source, tmp_path / "conv.onnx", frames, [], op_types=["Conv"])
+    quantize_qdq(source, tmp_path / "all.onnx", frames, [])
+    assert quantisations_away_from_convs(tmp_path / "conv.onnx") == 0
+    assert quantisations_away_from_convs(tmp_path / "all.onnx") > 0  # Add, Resize, ... too
 
 
 def test_int8_file_records_precision_and_runs_as_int8_on_both_cpu_runtimes(conv_int8):
