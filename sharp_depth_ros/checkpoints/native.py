@@ -10,8 +10,6 @@ stored in float16 and load as float32.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -19,6 +17,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from sharp_depth_ros.atomic import atomic_path
 from sharp_depth_ros.checkpoints.errors import CheckpointError
 from sharp_depth_ros.config import DepthProConfig, NetworkConfig, network_config_from_dict
 
@@ -81,16 +80,10 @@ def save_native(
         return tensor.contiguous()
 
     tensors = {key: stored(value) for key, value in model.state_dict().items()}
-    descriptor, temp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    os.close(descriptor)
-    try:
-        save_file(tensors, temp_name, metadata=metadata)
-        os.replace(temp_name, path)
-    finally:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
+    with atomic_path(path) as temp_path:
+        mode = temp_path.stat().st_mode & 0o777  # a new file's permissions (umask applied)
+        save_file(tensors, str(temp_path), metadata=metadata)
+        temp_path.chmod(mode)  # safetensors recreates the file 0600: a node user could not read it
     return path
 
 

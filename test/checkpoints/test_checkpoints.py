@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
+import os
 
 import pytest
 import torch
@@ -112,6 +113,17 @@ def test_native_round_trip_is_exact_and_carries_the_config(tmp_path):
         a, b = model(x), loaded.model(x)
     assert torch.equal(a.canonical_inverse_depth, b.canonical_inverse_depth)
     assert torch.equal(a.fov_deg, b.fov_deg)
+
+
+def test_saved_weights_are_readable_by_others_like_any_new_file(tmp_path):
+    model = create_model("test-tiny-conv")
+    mask = os.umask(0o022)
+    try:
+        path = save_native(model, tmp_path / "w.safetensors", model.config)
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600: a node user reads it
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 
 def test_official_safetensors_needs_no_pickle(tmp_path, tiny_state_dict):
