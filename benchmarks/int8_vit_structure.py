@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sharp_depth_ros.atomic import atomic_write_text
 from sharp_depth_ros.backends.calibration_frames import load_calibration_frames
 from sharp_depth_ros.backends.cpu_features import cpu_features
 from sharp_depth_ros.backends.int8_quantize import fp32_nodes, quantize_qdq
@@ -163,7 +164,7 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     if args.json:
-        args.json.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        atomic_write_text(args.json, "".join(json.dumps(r) + "\n" for r in rows))
 
 
 if __name__ == "__main__":
