@@ -79,6 +79,9 @@ class StageConfig:
         lr_decoder: Adam rate of everything else that trains.
         schedule: warm-up / constant / decay fractions.
         datasets: names of the data sets to draw from; empty = all whose kind the objective lists.
+        average_last: share of the stage's last steps whose weights are averaged (uniformly,
+            after every step; `stage_average.py`); the stage ends with the mean in place of its
+            last weights. 0 = off.
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -90,6 +93,7 @@ class StageConfig:
     lr_decoder: NonNegativeFloat = 1.28e-4  # Tab. 16
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     datasets: tuple[str, ...] = ()
+    average_last: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
 
     @field_validator("objective")
     @classmethod

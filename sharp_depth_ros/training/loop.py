@@ -3,7 +3,9 @@
 Files in the output folder: `checkpoint.pt` (resumable, every `checkpoint_every_steps`),
 `metrics.csv`, `validation.csv`, `model-<stage>.safetensors` at the end of each stage,
 `best-<stage>.safetensors` (best validation score of the stage) and `model.safetensors` (final),
-the last three in the package's checkpoint format for `sharp-depth predict --checkpoint`.
+the last three in the package's checkpoint format for `sharp-depth predict --checkpoint`. A stage
+with `average_last` ends with its weight average (`stage_average.py`): `model-<stage>` holds the
+average and `last-<stage>.safetensors` the stage's last weights before it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sharp_depth_ros.training.data_sources import build_dataset
 from sharp_depth_ros.training.logs import CsvLog
 from sharp_depth_ros.training.model_init import build_model
 from sharp_depth_ros.training.schedule import lr_factor
+from sharp_depth_ros.training.stage_average import StageAverage, first_averaged_step
 from sharp_depth_ros.training.state import (
     CHECKPOINT_NAME,
     load_training_checkpoint,
@@ -152,11 +155,14 @@ def train(
         build_dataset(d, resolution=resolution, training=False) for d in config.validation.datasets
     ]
 
-    payload, step, best_scores = None, 0, {}
+    payload, step, best_scores, average = None, 0, {}, None
     if resume:
         payload = load_training_checkpoint(out_dir / CHECKPOINT_NAME, config_dict)
         model.load_state_dict(payload["model"])
         step, best_scores = payload["next_step"], dict(payload["best_scores"])
+        if payload.get("average") is not None:
+            average = StageAverage(model)
+            average.load_state_dict(payload["average"])
     stop_step = total_steps if max_steps is None else min(total_steps, max_steps)
     term_columns = sorted(
         {
@@ -224,6 +230,7 @@ def train(
         loader = _stage_loader(
             config, stage, stage_index, datasets, context, step, stage_stop, start
         )
+        average_from = first_averaged_step(start, stage.steps, stage.average_last)
         tick = time.perf_counter()
         for batch in loader:
             batch = {k: v.to(context.device, non_blocking=True) for k, v in batch.items()}
@@ -283,8 +290,22 @@ def train(
                         }
                     )
                 tick = time.perf_counter()
-            # 8. Validate on the held-out split; keep the stage's best weights.
+            # 8. Average the weights of the stage's last steps; the stage ends with the mean.
             stage_done = step == start + stage.steps
+            if average_from is not None and step >= average_from:
+                average = average or StageAverage(model)
+                average.update(model)
+                if stage_done:
+                    if context.is_main:
+                        _save_weights(model, out_dir / f"last-{stage.name}.safetensors", config)
+                    average.copy_into(model)
+                    LOGGER.info(
+                        "stage %s ends with the mean of its last %d weights",
+                        stage.name,
+                        average.count,
+                    )
+                    average = None
+            # 9. Validate on the held-out split; keep the stage's best weights.
             every = config.validation.every_steps
             if val_sets and (stage_done or (every and step % every == 0)):
                 if context.is_main:
@@ -292,7 +313,7 @@ def train(
                         model, val_sets, config, stage, step, best_scores, val_log, out_dir, context
                     )
                 distributed.barrier(context)
-            # 9. Checkpoint atomically every N steps, at stage ends and when stopping early,
+            # 10. Checkpoint atomically every N steps, at stage ends and when stopping early,
             #    so a kill loses at most one interval.
             if step % config.checkpoint_every_steps == 0 or step == stage_stop:
                 if context.is_main:
@@ -305,6 +326,7 @@ def train(
                         optimizer_stage=stage_index,
                         best_scores=best_scores,
                         config=config_dict,
+                        average=average.state_dict() if average is not None else None,
                     )
                     if stage_done:
                         _save_weights(model, out_dir / f"model-{stage.name}.safetensors", config)

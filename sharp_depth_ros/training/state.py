@@ -1,7 +1,8 @@
 """Seeding and resumable training checkpoints.
 
 A checkpoint holds everything a run needs to continue exactly: model and optimizer (and
-GradScaler) state, the next global step, the best validation scores and the RNG states. The data
+GradScaler) state, the next global step, the best validation scores, the RNG states and a stage's
+running weight average. The data
 order needs no state of its own: it is a pure function of (seed, step) (`data_order.py`). Files are
 written to a temporary name and renamed (`os.replace`), so a kill during the write leaves the
 previous checkpoint intact and a run never loses more than one checkpoint interval.
@@ -87,6 +88,7 @@ def save_training_checkpoint(
     optimizer_stage: int,
     best_scores: dict[str, float],
     config: dict[str, Any],
+    average: dict[str, Any] | None = None,
 ) -> Path:
     """Write a resumable checkpoint atomically.
 
@@ -100,6 +102,8 @@ def save_training_checkpoint(
             stage end holds the finished stage's optimizer, which the next stage does not use).
         best_scores: best validation score per stage name.
         config: `TrainConfig.to_dict()` of the run.
+        average: `StageAverage.state_dict()` of the stage's weight average while one is being
+            kept, else None.
 
     Returns:
         The path written.
@@ -114,6 +118,7 @@ def save_training_checkpoint(
         "best_scores": dict(best_scores),
         "config": config,
         "rng": rng_state(),
+        "average": average,
     }
     with atomic_path(path) as temp_path:
         torch.save(payload, temp_path)

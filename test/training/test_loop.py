@@ -188,3 +188,86 @@ def test_fresh_network_layer_scale_init_sets_every_vit_factor_and_zero_keeps_the
     assert torch.equal(raised, torch.full_like(raised, 0.5))
     with pytest.raises(ValueError, match="init_layer_scale"):
         ModelConfig(init_layer_scale=-1.0)
+
+
+def averaging_recipe(
+    average_last: float, steps: int = 4, preset: str = "test-tiny-conv"
+) -> TrainConfig:
+    stage = flat_schedule(
+        name="depth", steps=steps, lr_encoder=1e-3, lr_decoder=1e-3, average_last=average_last
+    )
+    return recipe([stage], checkpoint_every_steps=2, preset=preset)
+
+
+# The shipped network's layout (BatchNorm with running statistics), trained at batch 1.
+BATCH_NORM_PRESET, BATCH_NORM_RESOLUTION = "sharp-small", 256
+
+
+def weights_after_3_and_4(tmp_path) -> list[dict[str, torch.Tensor]]:
+    """The plain (unaveraged) run's weights after 3 and after 4 steps (a resume is exact)."""
+    weights = []
+    for steps in (3, 4):
+        result = train(
+            averaging_recipe(0.0, preset=BATCH_NORM_PRESET),
+            tmp_path / "plain",
+            resume=steps == 4,
+            max_steps=steps,
+            device="cpu",
+            progress=False,
+            datasets=[StepScenes(resolution=BATCH_NORM_RESOLUTION)],
+        )
+        weights.append({k: v.clone() for k, v in result.model.state_dict().items()})
+    return weights
+
+
+def test_stage_ends_with_the_mean_of_its_last_weights_buffers_included(tmp_path):
+    after_3, after_4 = weights_after_3_and_4(tmp_path)
+    averaged = train(
+        averaging_recipe(0.5, preset=BATCH_NORM_PRESET),  # the last 2 of 4 steps
+        tmp_path / "avg",
+        device="cpu",
+        progress=False,
+        datasets=[StepScenes(resolution=BATCH_NORM_RESOLUTION)],
+    ).model.state_dict()
+    running_means = [k for k in after_4 if k.endswith("running_mean")]
+    assert running_means  # the BatchNorm statistics are averaged too
+    for name, last in after_4.items():
+        if last.is_floating_point():
+            expected = (after_3[name] + last) / 2
+            torch.testing.assert_close(averaged[name], expected, rtol=1e-5, atol=1e-6, msg=name)
+        else:
+            assert torch.equal(averaged[name], last), name
+    assert any(not torch.equal(averaged[k], after_4[k]) for k in running_means)
+    last_file = load_checkpoint(tmp_path / "avg" / "last-depth.safetensors").model.state_dict()
+    for name in running_means:
+        torch.testing.assert_close(last_file[name], after_4[name], msg=name)
+    final_file = load_checkpoint(tmp_path / "avg" / "model.safetensors").model.state_dict()
+    for name in running_means:
+        torch.testing.assert_close(final_file[name], averaged[name], msg=name)
+
+
+def test_resume_inside_the_averaging_window_matches_the_uninterrupted_run(tmp_path):
+    config = averaging_recipe(0.75)  # steps 2, 3 and 4 are averaged; checkpoint at step 2
+    reference = train(
+        config, tmp_path / "a", device="cpu", progress=False, datasets=[StepScenes(resolution=128)]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            config,
+            tmp_path / "b",
+            device="cpu",
+            progress=False,
+            datasets=[StepScenes(resolution=128, fail_on_call=3)],
+        )
+    resumed = train(
+        config,
+        tmp_path / "b",
+        resume=True,
+        device="cpu",
+        progress=False,
+        datasets=[StepScenes(resolution=128)],
+    )
+    assert resumed.finished
+    expected, got = reference.model.state_dict(), resumed.model.state_dict()
+    for name, value in expected.items():
+        torch.testing.assert_close(got[name], value, rtol=1e-5, atol=1e-7, msg=name)
