@@ -84,6 +84,8 @@ class DatasetConfig:
         weight: sampling weight when data sets are mixed (relative, > 0).
         size: number of samples for "analytic"; for the others 0 = all, else the first `size`.
         augment: apply the data set's training augmentations (never for validation).
+        sensor_noise: with `augment`, the chance that a sample gets camera noise
+            (`AugmentConfig.noise_probability`; 0 = never, the paper's augmentations only).
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -93,6 +95,7 @@ class DatasetConfig:
     weight: PositiveFloat = 1.0
     size: NonNegativeInt = 0
     augment: bool = True
+    sensor_noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
     def __post_init__(self) -> None:
         if self.source != "analytic" and not self.path:

@@ -40,4 +40,5 @@ def build_dataset(
         resolution=resolution,
         augment=augment,
         limit=config.size,
+        noise_probability=config.sensor_noise,
     )

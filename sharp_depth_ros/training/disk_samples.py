@@ -36,15 +36,19 @@ class DiskSamples(torch.utils.data.Dataset):
         resolution: int,
         augment: bool,
         limit: int = 0,
+        noise_probability: float = 0.0,
     ) -> None:
         """Open `root` (the first `limit` samples if > 0).
+
+        `noise_probability` is the chance of sensor noise among the augmentations
+        (`AugmentConfig.noise_probability`).
 
         Raises:
             FileNotFoundError: no shards in a synthetic `root`.
             ValueError: an empty folder, or an unknown `source`.
         """
         size = (resolution, resolution)
-        policy = AugmentConfig() if augment else None
+        policy = AugmentConfig(noise_probability=noise_probability) if augment else None
         self.kind = kind
         if source == "synthetic":
             self.inner: ShardDataset | FolderDataset = ShardDataset(root, size=size, augment=policy)

@@ -6,6 +6,7 @@ import torch
 
 from sharp_depth_ros.data.augment import (
     AugmentConfig,
+    add_sensor_noise,
     augment,
     centre_box,
     crop_and_resize,
@@ -167,3 +168,34 @@ def test_hue_rotation_keeps_greys_cycles_primaries_and_follows_hsv() -> None:
     hsv = TF.adjust_hue(image, 0.05) - image
     assert torch.nn.functional.cosine_similarity(ours.flatten(), hsv.flatten(), dim=0) > 0.7
     assert 0.7 < ours.abs().mean() / hsv.abs().mean() < 1.4
+
+
+@pytest.mark.parametrize("grey", [0.3, 0.5, 0.8])  # away from the clamps
+def test_sensor_noise_has_the_stated_spread_in_linear_light(grey):
+    sigma = 0.02
+    image = torch.full((3, 200, 200), grey)
+    noisy = add_sensor_noise(image, sigma, torch.Generator().manual_seed(0))
+    linear, noisy_linear = grey**2.2, noisy.double() ** 2.2
+    expected = sigma * np.sqrt(linear / 0.18 + 0.05)
+    assert float((noisy_linear - linear).std()) == pytest.approx(expected, rel=0.05)
+    assert abs(float((noisy_linear - linear).mean())) < expected / 20  # unbiased
+    assert 0.0 <= float(noisy.min()) and float(noisy.max()) <= 1.0
+
+
+def test_noise_is_drawn_last_and_off_by_default_so_other_draws_keep_their_seed():
+    image, depth, valid, k = scene_tensors()
+    assert AugmentConfig().noise_probability == 0.0
+    noisy = AugmentConfig(noise_probability=1.0, noise_sigma=(0.03, 0.03))
+    for seed in range(4):
+        a = augment(image, depth, valid, k, AugmentConfig(), torch.Generator().manual_seed(seed))
+        b = augment(image, depth, valid, k, noisy, torch.Generator().manual_seed(seed))
+        assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+        difference = (b[0] - a[0]).abs()
+        assert 0.003 < float(difference.mean()) < 0.1  # the same picture plus noise
+
+
+def test_noise_settings_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="noise_probability"):
+        AugmentConfig(noise_probability=1.2)
+    with pytest.raises(ValueError, match="noise_sigma"):
+        AugmentConfig(noise_sigma=(0.05, 0.01))
