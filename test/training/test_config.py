@@ -189,6 +189,9 @@ def test_device_recipe_is_the_cpu_recipe_on_more_images():
     cpu = TrainConfig.from_yaml(RECIPES / "sharp-small-robot.yaml")
     gpu = TrainConfig.from_yaml(RECIPES / "sharp-small-robot-device.yaml")
     assert [s.losses for s in gpu.curriculum.stages] == [s.losses for s in cpu.curriculum.stages]
+    assert [s.average_last for s in gpu.curriculum.stages] == [
+        s.average_last for s in cpu.curriculum.stages
+    ]
     assert gpu.data.datasets == cpu.data.datasets
     pairs = zip(gpu.curriculum.stages, cpu.curriculum.stages, strict=True)
     images = gpu.data.batch_size / cpu.data.batch_size
