@@ -7,9 +7,10 @@ saved weights, the next stage and the FOV head all see the averaged network. Bat
 statistics are averaged like the weights; integer buffers (`num_batches_tracked`) keep the
 model's value.
 
-Measured before this existed (docs/default-model.md): averaging copies of the rolling checkpoint
-taken by hand over the last third of a CPU continuation gained +0.022 +- 0.011 validation delta1
-over its last weights.
+Measured on CPU continuations of the default model (docs/default-model.md, 256 validation
+scenes): copies of the rolling checkpoint over a run's last third, averaged by hand, scored
+delta1 0.511 / AbsRel 0.312 against 0.489 / 0.350 for the run's last weights; with this module
+in the recipe, the next run's averages scored 0.504 / 0.315 against 0.500 / 0.326.
 """
 
 from __future__ import annotations
