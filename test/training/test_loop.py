@@ -107,25 +107,39 @@ def two_stage_recipe(preset: str = "test-tiny") -> TrainConfig:
     return recipe(stages, checkpoint_every_steps=2, preset=preset)
 
 
-def test_resume_after_a_kill_matches_the_uninterrupted_run(tmp_path):
-    config = two_stage_recipe()
-    reference = train(config, tmp_path / "a", device="cpu", progress=False, datasets=[StepScenes()])
-    # Killed while reading the 3rd batch: the last checkpoint is from step 2.
+def killed_at_third_batch_then_resumed(config: TrainConfig, out, resolution: int = 512):
+    """Train into `out`, killed while reading the 3rd batch (after the checkpoint of step 2),
+    then resumed to the end; the resumed run's `TrainResult`."""
     with pytest.raises(KeyboardInterrupt):
         train(
             config,
-            tmp_path / "b",
+            out,
             device="cpu",
             progress=False,
-            datasets=[StepScenes(fail_on_call=3)],
+            datasets=[StepScenes(resolution=resolution, fail_on_call=3)],
         )
-    resumed = train(
-        config, tmp_path / "b", resume=True, device="cpu", progress=False, datasets=[StepScenes()]
+    return train(
+        config,
+        out,
+        resume=True,
+        device="cpu",
+        progress=False,
+        datasets=[StepScenes(resolution=resolution)],
     )
+
+
+def assert_same_weights(expected: torch.nn.Module, got: torch.nn.Module) -> None:
+    got_state = got.state_dict()
+    for name, value in expected.state_dict().items():
+        torch.testing.assert_close(got_state[name], value, rtol=1e-5, atol=1e-7, msg=name)
+
+
+def test_resume_after_a_kill_matches_the_uninterrupted_run(tmp_path):
+    config = two_stage_recipe()
+    reference = train(config, tmp_path / "a", device="cpu", progress=False, datasets=[StepScenes()])
+    resumed = killed_at_third_batch_then_resumed(config, tmp_path / "b")
     assert resumed.finished and resumed.steps_done == 4
-    expected, got = reference.model.state_dict(), resumed.model.state_dict()
-    for name, value in expected.items():
-        torch.testing.assert_close(got[name], value, rtol=1e-5, atol=1e-7, msg=name)
+    assert_same_weights(reference.model, resumed.model)
     assert logged(tmp_path / "b" / "metrics.csv", "step") == [1, 2, 3, 4]  # no duplicate rows
     assert logged(tmp_path / "b" / "metrics.csv") == pytest.approx(
         logged(tmp_path / "a" / "metrics.csv"), rel=1e-5
@@ -251,23 +265,6 @@ def test_resume_inside_the_averaging_window_matches_the_uninterrupted_run(tmp_pa
     reference = train(
         config, tmp_path / "a", device="cpu", progress=False, datasets=[StepScenes(resolution=128)]
     )
-    with pytest.raises(KeyboardInterrupt):
-        train(
-            config,
-            tmp_path / "b",
-            device="cpu",
-            progress=False,
-            datasets=[StepScenes(resolution=128, fail_on_call=3)],
-        )
-    resumed = train(
-        config,
-        tmp_path / "b",
-        resume=True,
-        device="cpu",
-        progress=False,
-        datasets=[StepScenes(resolution=128)],
-    )
+    resumed = killed_at_third_batch_then_resumed(config, tmp_path / "b", resolution=128)
     assert resumed.finished
-    expected, got = reference.model.state_dict(), resumed.model.state_dict()
-    for name, value in expected.items():
-        torch.testing.assert_close(got[name], value, rtol=1e-5, atol=1e-7, msg=name)
+    assert_same_weights(reference.model, resumed.model)
