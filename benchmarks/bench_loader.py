@@ -7,6 +7,7 @@ every variant alike:
                     through HSV (torchvision): the loader before the change
   kept-open         `ShardReader` keeps each shard open (what `ShardDataset` does now)
   kept-open, HSV    the same with the old hue shift
+  kept-open, noise  `ShardReader` with sensor noise on every sample (`sensor_noise: 1`)
 each for every folder given (e.g. the same shards compressed and unpacked with
 `compact_shards unpack --uncompressed`). Prints one JSON row per variant and a Markdown table.
 
@@ -53,6 +54,7 @@ def main() -> None:
             ("reopen, HSV hue", TF.adjust_hue),
             ("kept-open, HSV hue", TF.adjust_hue),
             ("kept-open", matrix_hue),
+            ("kept-open, noise", matrix_hue),
         ):
             dataset = DiskSamples(
                 root=folder,
@@ -60,6 +62,7 @@ def main() -> None:
                 kind="metric_synthetic",
                 resolution=args.resolution,
                 augment=True,
+                noise_probability=1.0 if mode.endswith("noise") else 0.0,
             )
             if mode.startswith("reopen"):
                 dataset.inner.reader = _Reopening()
