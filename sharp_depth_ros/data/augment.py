@@ -43,6 +43,10 @@ class AugmentConfig:
             so every other augmentation of a seed is unchanged).
         noise_sigma: range of the noise's standard deviation at mid-grey (18 % linear light),
             as a fraction of full scale; see `add_sensor_noise`.
+        vignette_probability: chance of lens vignetting (drawn after the mirror and before the
+            noise; 0, the default, draws nothing, so every augmentation of a seed is unchanged).
+        vignette_strength: range of the fraction of light lost in the image corners; see
+            `add_vignetting`.
     """
 
     colour_probability: float = 0.75
@@ -57,6 +61,8 @@ class AugmentConfig:
     flip_probability: float = 0.5
     noise_probability: float = 0.0
     noise_sigma: tuple[float, float] = (0.005, 0.04)
+    vignette_probability: float = 0.0
+    vignette_strength: tuple[float, float] = (0.1, 0.6)
 
     def __post_init__(self) -> None:
         for name in (
@@ -65,6 +71,7 @@ class AugmentConfig:
             "crop_probability",
             "flip_probability",
             "noise_probability",
+            "vignette_probability",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(
@@ -86,6 +93,12 @@ class AugmentConfig:
         if not 0.0 <= low <= high:
             raise ValueError(
                 f"AugmentConfig.noise_sigma must satisfy 0 <= low <= high, got {(low, high)}"
+            )
+        low, high = self.vignette_strength
+        if not 0.0 <= low <= high < 1.0:
+            raise ValueError(
+                "AugmentConfig.vignette_strength must satisfy 0 <= low <= high < 1, "
+                f"got {(low, high)}"
             )
 
 
@@ -176,6 +189,22 @@ def add_sensor_noise(image: torch.Tensor, sigma: float, generator: torch.Generat
     return (linear + noise * std).clamp(0.0, 1.0) ** (1.0 / 2.2)
 
 
+def add_vignetting(image: torch.Tensor, strength: float) -> torch.Tensor:
+    """Darken an sRGB image in [0, 1] towards its corners, as a lens does.
+
+    In linear light (gamma 2.2, as `add_sensor_noise`) each pixel is scaled by 1 - strength x
+    r², with r the distance from the image centre over the centre-to-corner distance: the
+    centre keeps its light, the corners lose `strength` of it. A quadratic falloff is the
+    leading term of the cos⁴ law and of real lenses' measured vignetting.
+    """
+    height, width = image.shape[-2:]
+    y = torch.arange(height, dtype=image.dtype) - (height - 1) / 2
+    x = torch.arange(width, dtype=image.dtype) - (width - 1) / 2
+    r2 = (y[:, None] ** 2 + x[None, :] ** 2) / (((height - 1) / 2) ** 2 + ((width - 1) / 2) ** 2)
+    linear = image.clamp(0.0, 1.0) ** 2.2
+    return (linear * (1.0 - strength * r2)) ** (1.0 / 2.2)
+
+
 def centre_box(width: int, height: int, scale: float) -> tuple[int, int, int, int]:
     """The integer centre crop (x0, y0, w, h) keeping `scale` of each side."""
     crop_w, crop_h = max(1, round(width * scale)), max(1, round(height * scale))
@@ -232,6 +261,9 @@ def augment(
         image = TF.gaussian_blur(image, [kernel, kernel], [sigma, sigma])
     if float(torch.rand((), generator=generator)) < config.flip_probability:
         image, depth_m, valid, intrinsics, alpha = mirror(image, depth_m, valid, intrinsics, alpha)
+    if config.vignette_probability > 0.0:
+        if float(torch.rand((), generator=generator)) < config.vignette_probability:
+            image = add_vignetting(image, _uniform(generator, *config.vignette_strength))
     if config.noise_probability > 0.0:
         if float(torch.rand((), generator=generator)) < config.noise_probability:
             sigma = _uniform(generator, *config.noise_sigma)

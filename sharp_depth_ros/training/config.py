@@ -86,6 +86,8 @@ class DatasetConfig:
         augment: apply the data set's training augmentations (never for validation).
         sensor_noise: with `augment`, the chance that a sample gets camera noise
             (`AugmentConfig.noise_probability`; 0 = never, the paper's augmentations only).
+        vignetting: with `augment`, the chance that a sample gets lens vignetting
+            (`AugmentConfig.vignette_probability`; 0 = never).
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -96,6 +98,7 @@ class DatasetConfig:
     size: NonNegativeInt = 0
     augment: bool = True
     sensor_noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    vignetting: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
     def __post_init__(self) -> None:
         if self.source != "analytic" and not self.path:

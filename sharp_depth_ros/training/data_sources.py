@@ -41,4 +41,5 @@ def build_dataset(
         augment=augment,
         limit=config.size,
         noise_probability=config.sensor_noise,
+        vignette_probability=config.vignetting,
     )

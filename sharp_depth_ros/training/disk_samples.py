@@ -37,18 +37,25 @@ class DiskSamples(torch.utils.data.Dataset):
         augment: bool,
         limit: int = 0,
         noise_probability: float = 0.0,
+        vignette_probability: float = 0.0,
     ) -> None:
         """Open `root` (the first `limit` samples if > 0).
 
-        `noise_probability` is the chance of sensor noise among the augmentations
-        (`AugmentConfig.noise_probability`).
+        `noise_probability` and `vignette_probability` are the chances of sensor noise and of
+        lens vignetting among the augmentations (`AugmentConfig`).
 
         Raises:
             FileNotFoundError: no shards in a synthetic `root`.
             ValueError: an empty folder, or an unknown `source`.
         """
         size = (resolution, resolution)
-        policy = AugmentConfig(noise_probability=noise_probability) if augment else None
+        policy = (
+            AugmentConfig(
+                noise_probability=noise_probability, vignette_probability=vignette_probability
+            )
+            if augment
+            else None
+        )
         self.kind = kind
         if source == "synthetic":
             self.inner: ShardDataset | FolderDataset = ShardDataset(root, size=size, augment=policy)

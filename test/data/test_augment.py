@@ -7,6 +7,7 @@ import torch
 from sharp_depth_ros.data.augment import (
     AugmentConfig,
     add_sensor_noise,
+    add_vignetting,
     augment,
     centre_box,
     crop_and_resize,
@@ -199,3 +200,34 @@ def test_noise_settings_out_of_range_are_refused():
         AugmentConfig(noise_probability=1.2)
     with pytest.raises(ValueError, match="noise_sigma"):
         AugmentConfig(noise_sigma=(0.05, 0.01))
+
+
+@pytest.mark.parametrize("strength", [0.2, 0.5])
+def test_vignetting_keeps_the_centre_and_takes_its_strength_from_the_corners(strength):
+    grey = 0.6
+    image = torch.full((3, 33, 41), grey)  # odd sides: one pixel sits on the centre
+    out = add_vignetting(image, strength)
+    assert torch.allclose(out[:, 16, 20], torch.full((3,), grey), atol=1e-6)
+    for corner in (out[:, 0, 0], out[:, 0, -1], out[:, -1, 0], out[:, -1, -1]):
+        assert torch.allclose(corner**2.2, torch.full((3,), grey**2.2 * (1 - strength)), rtol=1e-4)
+    # Halfway to a corner along the diagonal: a quarter of the corners' loss (quadratic).
+    assert float(out[0, 16 - 8, 20 - 10] ** 2.2) == pytest.approx(grey**2.2 * (1 - strength / 4))
+    assert torch.allclose(out, out.flip(-1)) and torch.allclose(out, out.flip(-2))
+
+
+def test_vignetting_is_off_by_default_and_changes_only_the_image_when_on():
+    image, depth, valid, k = scene_tensors()
+    assert AugmentConfig().vignette_probability == 0.0
+    vignetted = AugmentConfig(vignette_probability=1.0, vignette_strength=(0.4, 0.4))
+    for seed in range(4):
+        a = augment(image, depth, valid, k, AugmentConfig(), torch.Generator().manual_seed(seed))
+        b = augment(image, depth, valid, k, vignetted, torch.Generator().manual_seed(seed))
+        assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+        assert torch.allclose(b[0], add_vignetting(a[0], 0.4), atol=1e-6)
+
+
+def test_vignetting_settings_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="vignette_probability"):
+        AugmentConfig(vignette_probability=-0.1)
+    with pytest.raises(ValueError, match="vignette_strength"):
+        AugmentConfig(vignette_strength=(0.2, 1.0))

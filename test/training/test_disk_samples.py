@@ -40,19 +40,32 @@ def test_sensor_noise_of_the_recipe_reaches_the_training_samples_only(shards):
     )
 
 
+def test_vignetting_of_the_recipe_reaches_the_training_samples_only(shards):
+    plain, dark = dataset(shards, augment=True), dataset(shards, augment=True, vignetting=1.0)
+    for seed in range(3):
+        a, b = plain.get(0, seed), dark.get(0, seed)
+        assert torch.equal(a["inverse_depth"], b["inverse_depth"])
+        assert not torch.equal(a["image"], b["image"])
+    validation = dataset(shards, augment=False, vignetting=1.0)
+    assert torch.equal(
+        validation.get(0, 5)["image"], dataset(shards, augment=False).get(0, 5)["image"]
+    )
+
+
 @pytest.fixture
 def shards(tmp_path):
     write_shard(shard_path(tmp_path, 0), [0, 1], [sample(0), sample(1)])
     return tmp_path
 
 
-def dataset(root, augment: bool, sensor_noise: float = 0.0):
+def dataset(root, augment: bool, sensor_noise: float = 0.0, vignetting: float = 0.0):
     config = DatasetConfig(
         name="s",
         kind="metric_synthetic",
         source="synthetic",
         path=str(root),
         sensor_noise=sensor_noise,
+        vignetting=vignetting,
     )
     return build_dataset(config, resolution=64, training=augment)
 
