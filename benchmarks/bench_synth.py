@@ -1,7 +1,7 @@
 """Synthetic-scene throughput: images per second of `generate` with K worker processes.
 
 Usage: python benchmarks/bench_synth.py [--count 24] [--workers 2] [--sizes 256 384x288]
-    [--families clutter robot]
+    [--families clutter robot] [--no-denoise | --denoise-guides]
 
 Reports the steady-state rate (samples after the first one per worker, so the one-time start-up
 of the workers -- imports and Mitsuba kernel compilation -- is excluded) and the overall rate.
@@ -27,6 +27,7 @@ def measure(
     seed: int,
     denoise: bool,
     family: str = "clutter",
+    denoise_guides: bool = False,
 ) -> tuple[float, float]:
     stamps: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as folder:
@@ -36,7 +37,7 @@ def measure(
             count=count,
             seed=seed,
             scene=SceneConfig(width=size[0], height=size[1], family=family),
-            render=RenderConfig(spp=spp, denoise=denoise),
+            render=RenderConfig(spp=spp, denoise=denoise, denoise_guides=denoise_guides),
             shard_size=8,
             workers=workers,
             progress=lambda n: stamps.append(time.perf_counter()),
@@ -56,6 +57,9 @@ def main() -> None:
     parser.add_argument("--spp", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--no-denoise", action="store_true", help="raw path-traced RGB")
+    parser.add_argument(
+        "--denoise-guides", action="store_true", help="albedo and normal for the denoiser"
+    )
     args = parser.parse_args()
     for family in args.families:
         for text in args.sizes:
@@ -66,14 +70,23 @@ def _report(family: str, text: str, args: argparse.Namespace) -> None:
     width, _, height = text.partition("x")
     size = (int(width), int(height or width))
     runs = [
-        measure(size, args.count, args.workers, args.spp, seed, not args.no_denoise, family)
+        measure(
+            size,
+            args.count,
+            args.workers,
+            args.spp,
+            seed,
+            not args.no_denoise,
+            family,
+            args.denoise_guides,
+        )
         for seed in range(args.repeats)
     ]
     steady = statistics.median(r[0] for r in runs)
     overall = statistics.median(r[1] for r in runs)
     print(
         f"{family} {size[0]}x{size[1]} spp={args.spp} workers={args.workers} count={args.count} "
-        f"denoise={not args.no_denoise}: "
+        f"denoise={not args.no_denoise} guides={args.denoise_guides}: "
         f"steady {steady:.2f} images/s, overall {overall:.2f} images/s (incl. start-up)"
     )
 

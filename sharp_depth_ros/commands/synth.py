@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="keep the raw path-traced RGB (default: Open Image Denoise before tone mapping)",
     )
+    parser.add_argument(
+        "--denoise-guides",
+        action="store_true",
+        help="give the denoiser albedo and normal images, so it keeps surface texture "
+        "(about 0.1-0.2 s more per 256x192 image on one AVX2 core)",
+    )
     parser.add_argument("--bounces", type=int, default=3, help="path length (default 3)")
     parser.add_argument(
         "--vary-size", action="store_true", help="random aspect ratio at about WxH pixels"
@@ -71,7 +77,12 @@ def run(args: argparse.Namespace) -> int:
 
     width, height = parse_size(args.size)
     scene = SceneConfig(width=width, height=height, vary_size=args.vary_size, family=args.family)
-    render = RenderConfig(spp=args.spp, max_bounces=args.bounces, denoise=not args.no_denoise)
+    render = RenderConfig(
+        spp=args.spp,
+        max_bounces=args.bounces,
+        denoise=not args.no_denoise,
+        denoise_guides=args.denoise_guides,
+    )
     if args.contact_sheet is not None:
         from sharp_depth_ros.data.contact_sheet import render_contact_sheet
 

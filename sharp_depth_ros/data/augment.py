@@ -47,6 +47,11 @@ class AugmentConfig:
             noise; 0, the default, draws nothing, so every augmentation of a seed is unchanged).
         vignette_strength: range of the fraction of light lost in the image corners; see
             `add_vignetting`.
+        texture_probability: chance of surface texture (drawn after the mirror and before the
+            vignetting; 0, the default, draws nothing, so every augmentation of a seed is
+            unchanged).
+        texture_contrast: range of the texture's standard deviation in linear light, relative.
+        texture_feature_m: range of the texture's feature size on the surfaces, in metres.
     """
 
     colour_probability: float = 0.75
@@ -63,6 +68,9 @@ class AugmentConfig:
     noise_sigma: tuple[float, float] = (0.005, 0.04)
     vignette_probability: float = 0.0
     vignette_strength: tuple[float, float] = (0.1, 0.6)
+    texture_probability: float = 0.0
+    texture_contrast: tuple[float, float] = (0.05, 0.3)
+    texture_feature_m: tuple[float, float] = (0.004, 0.04)
 
     def __post_init__(self) -> None:
         for name in (
@@ -72,6 +80,7 @@ class AugmentConfig:
             "flip_probability",
             "noise_probability",
             "vignette_probability",
+            "texture_probability",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(
@@ -99,6 +108,17 @@ class AugmentConfig:
             raise ValueError(
                 "AugmentConfig.vignette_strength must satisfy 0 <= low <= high < 1, "
                 f"got {(low, high)}"
+            )
+        low, high = self.texture_contrast
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(
+                "AugmentConfig.texture_contrast must satisfy 0 <= low <= high <= 1, "
+                f"got {(low, high)}"
+            )
+        low, high = self.texture_feature_m
+        if not 0.0 < low <= high:
+            raise ValueError(
+                f"AugmentConfig.texture_feature_m must satisfy 0 < low <= high, got {(low, high)}"
             )
 
 
@@ -205,6 +225,74 @@ def add_vignetting(image: torch.Tensor, strength: float) -> torch.Tensor:
     return (linear * (1.0 - strength * r2)) ** (1.0 / 2.2)
 
 
+TEXTURE_OCTAVES_PX = (1.5, 3.0, 6.0, 12.0, 24.0)
+
+
+def _octave_noise(
+    height: int, width: int, size_px: float, generator: torch.Generator
+) -> torch.Tensor:
+    """Unit-variance value noise with features about `size_px` pixels across, (H, W)."""
+    coarse_h, coarse_w = math.ceil(height / size_px) + 1, math.ceil(width / size_px) + 1
+    coarse = torch.randn((1, 1, coarse_h, coarse_w), generator=generator)
+    fine = F.interpolate(coarse, scale_factor=size_px, mode="bicubic", align_corners=False)[
+        0, 0, :height, :width
+    ]
+    return (fine - fine.mean()) / fine.std().clamp_min(1e-6)
+
+
+def add_surface_texture(
+    image: torch.Tensor,
+    depth_m: torch.Tensor,
+    valid: torch.Tensor,
+    focal_px: float,
+    contrast: float,
+    feature_m: float,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """Give the surfaces of an sRGB image in [0, 1] a fine albedo texture of one metric size.
+
+    The renders' surfaces are smoother than real ones up close, and more so the nearer they
+    are, so a network learns "textured means far". This multiplies linear light by 1 + a x n,
+    n a unit-variance noise whose features are `feature_m` metres across on the surface:
+    feature_m x f / z pixels at depth z (blended between octaves of 1.5-24 px), as a surface
+    pattern of fixed size looks in perspective. The amplitude a is `contrast` times a smooth
+    random field in [0.2, 1], so some regions stay plain, and falls where features shrink
+    below the finest octave (they average out within a pixel). Near surfaces are no longer
+    the plainest; the texture's scale and its fading with distance still tell depth, as in
+    real images. Invalid pixels (sky) are unchanged.
+
+    Args:
+        image: (3, H, W) sRGB in [0, 1].
+        depth_m: (1, H, W) planar depth.
+        valid: (1, H, W) bool.
+        focal_px: the image's focal length in pixels.
+        contrast: the texture's largest relative standard deviation in linear light.
+        feature_m: feature size on the surfaces, in metres.
+        generator: the source of randomness.
+    """
+    height, width = image.shape[-2:]
+    bands = torch.stack(
+        [_octave_noise(height, width, size, generator) for size in TEXTURE_OCTAVES_PX]
+    )
+    depth = torch.nan_to_num(depth_m[0], nan=1e3, posinf=1e3).clamp_min(1e-3)
+    size_px = feature_m * focal_px / depth
+    position = torch.log2(size_px / TEXTURE_OCTAVES_PX[0]).clamp(0, len(TEXTURE_OCTAVES_PX) - 1)
+    lower = position.floor().long().clamp(max=len(TEXTURE_OCTAVES_PX) - 2)
+    upper_weight = position - lower
+    pattern = (1 - upper_weight) * bands.gather(0, lower[None])[0] + upper_weight * bands.gather(
+        0, (lower + 1)[None]
+    )[0]
+    amplitude = contrast * (
+        0.2 + 0.8 * torch.sigmoid(2 * _octave_noise(height, width, 64.0, generator))
+    )
+    # Features smaller than the finest octave average out within a pixel: the std falls as 1/k
+    # for k x k features per pixel.
+    amplitude = amplitude * (size_px / TEXTURE_OCTAVES_PX[0]).clamp(max=1.0)
+    gain = (1 + amplitude * pattern).clamp(0.2, 1.8)
+    textured = ((image.clamp(0.0, 1.0) ** 2.2) * gain).clamp(0.0, 1.0) ** (1.0 / 2.2)
+    return torch.where(valid, textured, image)
+
+
 def centre_box(width: int, height: int, scale: float) -> tuple[int, int, int, int]:
     """The integer centre crop (x0, y0, w, h) keeping `scale` of each side."""
     crop_w, crop_h = max(1, round(width * scale)), max(1, round(height * scale))
@@ -261,6 +349,17 @@ def augment(
         image = TF.gaussian_blur(image, [kernel, kernel], [sigma, sigma])
     if float(torch.rand((), generator=generator)) < config.flip_probability:
         image, depth_m, valid, intrinsics, alpha = mirror(image, depth_m, valid, intrinsics, alpha)
+    if config.texture_probability > 0.0:
+        if float(torch.rand((), generator=generator)) < config.texture_probability:
+            image = add_surface_texture(
+                image,
+                depth_m,
+                valid,
+                float(intrinsics[0, 0]),
+                _uniform(generator, *config.texture_contrast),
+                math.exp(_uniform(generator, *(math.log(v) for v in config.texture_feature_m))),
+                generator,
+            )
     if config.vignette_probability > 0.0:
         if float(torch.rand((), generator=generator)) < config.vignette_probability:
             image = add_vignetting(image, _uniform(generator, *config.vignette_strength))

@@ -32,23 +32,41 @@ def _device() -> Any:
     return device
 
 
-def denoise_radiance(radiance: np.ndarray) -> np.ndarray:
+def denoise_radiance(
+    radiance: np.ndarray, albedo: np.ndarray | None = None, normal: np.ndarray | None = None
+) -> np.ndarray:
     """Return a denoised copy of a linear HDR (H, W, 3) radiance image (float32, >= 0).
 
+    With `albedo` (and optionally `normal`), (H, W, 3) auxiliary images of the first hits, OIDN
+    tells texture from Monte Carlo noise and keeps it (`ray_passes.trace_guides`).
+
     Raises:
-        ValueError: if the image is not (H, W, 3).
+        ValueError: if an image is not (H, W, 3) of the radiance's size, or a normal comes
+            without an albedo (OIDN needs the albedo for it).
         RuntimeError: if pyoidn is missing.
     """
     if radiance.ndim != 3 or radiance.shape[-1] != 3:
         raise ValueError(f"expected an (H, W, 3) radiance image, got shape {radiance.shape}")
+    for name, guide in (("albedo", albedo), ("normal", normal)):
+        if guide is not None and guide.shape != radiance.shape:
+            raise ValueError(f"{name} has shape {guide.shape}, the radiance {radiance.shape}")
+    if normal is not None and albedo is None:
+        raise ValueError("a normal image needs an albedo image too")
     device = _device()  # first: a missing pyoidn gets the message that says what to do
     import pyoidn
 
     colour = np.ascontiguousarray(np.nan_to_num(radiance, nan=0.0, posinf=0.0), dtype=np.float32)
     output = np.zeros_like(colour)
+    guides = [  # kept referenced here until the filter has run
+        (kind, np.ascontiguousarray(guide, dtype=np.float32))
+        for kind, guide in ((pyoidn.OIDN_IMAGE_ALBEDO, albedo), (pyoidn.OIDN_IMAGE_NORMAL, normal))
+        if guide is not None
+    ]
     flt = pyoidn.Filter(device, "RT")
     try:
         flt.set_image(pyoidn.OIDN_IMAGE_COLOR, colour, pyoidn.OIDN_FORMAT_FLOAT3)
+        for kind, guide in guides:
+            flt.set_image(kind, guide, pyoidn.OIDN_FORMAT_FLOAT3)
         flt.set_image(pyoidn.OIDN_IMAGE_OUTPUT, output, pyoidn.OIDN_FORMAT_FLOAT3)
         flt.set_bool("hdr", True)
         # FAST: against a 128-spp render of three 384x288 scenes at 4 spp, mean error 12.5 /

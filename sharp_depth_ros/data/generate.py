@@ -164,6 +164,8 @@ def generate(
         "scene": asdict(scene),
         "render": asdict(render),
     }
+    if not render.denoise_guides:  # folders made before the option existed still resume
+        del manifest["render"]["denoise_guides"]
     manifest["scene"] = {
         k: list(v) if isinstance(v, tuple) else v for k, v in manifest["scene"].items()
     }

@@ -86,10 +86,9 @@ def trace_centres(scene: object, camera: Camera) -> tuple[np.ndarray, np.ndarray
             np.array(prim).reshape(shape))  # fmt: skip
 
 
-def trace_grid(scene: object, camera: Camera, grid: int) -> tuple[np.ndarray, np.ndarray]:
-    """Shape ids and triangle indices of a grid x grid sub-pixel pattern, each (H, W, grid**2)."""
+def _grid_hits(scene: object, camera: Camera, grid: int) -> tuple[object, object]:
+    """The rays of a grid x grid sub-pixel pattern (pixel-major) and their first hits."""
     mi = load_mitsuba()
-    import drjit as dr
 
     def offsets(sub: object) -> tuple[object, object]:
         return (
@@ -98,12 +97,43 @@ def trace_grid(scene: object, camera: Camera, grid: int) -> tuple[np.ndarray, np
         )
 
     ray, _ = _rays(camera, grid * grid, offsets)
-    hit = scene.ray_intersect(ray)
+    return ray, scene.ray_intersect(ray)
+
+
+def trace_grid(scene: object, camera: Camera, grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shape ids and triangle indices of a grid x grid sub-pixel pattern, each (H, W, grid**2)."""
+    mi = load_mitsuba()
+    import drjit as dr
+
+    _, hit = _grid_hits(scene, camera, grid)
     shape_id = dr.select(hit.is_valid(), dr.reinterpret_array(mi.UInt32, hit.shape), 0)
     prim = dr.select(hit.is_valid(), hit.prim_index, 0)
     dr.eval(shape_id, prim)
     shape = (camera.height, camera.width, grid * grid)
     return np.array(shape_id).reshape(shape), np.array(prim).reshape(shape)
+
+
+def trace_guides(scene: object, camera: Camera, grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """Albedo and shading normal, each the mean over a grid x grid sub-pixel pattern, (H, W, 3).
+
+    Open Image Denoise's auxiliary images: given them, it keeps the texture and edges that a
+    colour-only pass smooths away. The albedo is the BSDF's diffuse reflectance (1 where a ray
+    meets nothing, as OIDN suggests for backgrounds); normals are in world space (0 there).
+    """
+    load_mitsuba()  # selects the variant before Dr.Jit is used
+    import drjit as dr
+
+    ray, hit = _grid_hits(scene, camera, grid)
+    valid = hit.is_valid()
+    albedo = dr.select(valid, hit.bsdf(ray).eval_diffuse_reflectance(hit, valid), 1.0)
+    normal = dr.select(valid, hit.sh_frame.n, 0.0)
+    dr.eval(albedo, normal)
+    shape = (camera.height, camera.width, grid * grid, 3)
+    images = []
+    for value in (albedo, normal):
+        channels = np.stack([np.array(value[c]) for c in range(3)], axis=-1).reshape(shape)
+        images.append(np.nan_to_num(channels.mean(axis=2, dtype=np.float32)))
+    return images[0], images[1]
 
 
 def render_radiance(

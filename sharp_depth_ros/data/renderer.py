@@ -27,6 +27,7 @@ from sharp_depth_ros.data.textures import linear_to_srgb
 # Mitsuba cameras look along local +z with local +x to the image LEFT and +y UP; OpenCV's
 # camera has x right, y down. This flips the two axes when a Mitsuba sensor is needed.
 _MITSUBA_FROM_OPENCV = np.diag([-1.0, -1.0, 1.0])
+GUIDE_GRID = 2  # the denoiser's albedo and normal: 2 x 2 sub-pixel rays, anti-aliased as the RGB
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +41,10 @@ class RenderConfig:
         middle_grey: the auto-exposure maps the median luminance to this value.
         denoise: run Open Image Denoise on the radiance before tone mapping (`denoise.py`);
             at low spp, rooms are otherwise mostly noise.
+        denoise_guides: give the denoiser albedo and normal images (2x2 sub-pixel rays,
+            `ray_passes.trace_guides`), so it keeps surface texture and edges that the
+            colour-only pass smooths away; needs `denoise`. Off by default, so existing data
+            sets render as before.
     """
 
     spp: int = 8
@@ -47,6 +52,7 @@ class RenderConfig:
     alpha_grid: int = 3
     middle_grey: float = 0.18
     denoise: bool = True
+    denoise_guides: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.spp <= 1024:
@@ -55,6 +61,8 @@ class RenderConfig:
             raise ValueError(f"RenderConfig.max_bounces must be in 2..64, got {self.max_bounces}")
         if not 1 <= self.alpha_grid <= 16:
             raise ValueError(f"RenderConfig.alpha_grid must be in 1..16, got {self.alpha_grid}")
+        if self.denoise_guides and not self.denoise:
+            raise ValueError("RenderConfig.denoise_guides needs denoise=True")
         if not 0.01 <= self.middle_grey <= 0.9:
             raise ValueError(
                 f"RenderConfig.middle_grey must be in [0.01, 0.9], got {self.middle_grey}"
@@ -263,7 +271,14 @@ def render_sample(spec: SceneSpec, config: RenderConfig, seed: int) -> Synthetic
     radiance = ray_passes.render_radiance(
         built.scene, spec.camera, config.spp, config.max_bounces, seed
     )
-    return finish_sample(spec, config, seed, radiance, depth_m, instance, alpha, mi.variant())
+    guides = (
+        ray_passes.trace_guides(built.scene, spec.camera, GUIDE_GRID)
+        if config.denoise_guides
+        else None
+    )
+    return finish_sample(
+        spec, config, seed, radiance, depth_m, instance, alpha, mi.variant(), guides
+    )
 
 
 def finish_sample(
@@ -275,16 +290,20 @@ def finish_sample(
     instance: np.ndarray,
     alpha: np.ndarray,
     variant: str,
+    guides: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SyntheticSample:
-    """Validity, tone mapping and the params record, shared by both render paths."""
+    """Validity, tone mapping and the params record, shared by both render paths.
+
+    `guides` are the (albedo, normal) images for the denoiser when `config.denoise_guides`.
+    """
     valid = np.isfinite(depth_m) & (depth_m > 0) & (depth_m <= spec.valid_range_m)
     if config.denoise:
         from sharp_depth_ros.data.denoise import denoise_radiance
 
-        radiance = denoise_radiance(radiance)
+        radiance = denoise_radiance(radiance, *(guides or ()))
     params = dict(spec.params)
     params["render"] = {
-        "denoise": "oidn" if config.denoise else "none",
+        "denoise": ("oidn+albedo+normal" if guides else "oidn") if config.denoise else "none",
         "spp": config.spp,
         "max_bounces": config.max_bounces,
         "alpha_grid": config.alpha_grid,

@@ -88,6 +88,8 @@ class DatasetConfig:
             (`AugmentConfig.noise_probability`; 0 = never, the paper's augmentations only).
         vignetting: with `augment`, the chance that a sample gets lens vignetting
             (`AugmentConfig.vignette_probability`; 0 = never).
+        surface_texture: with `augment`, the chance that a sample's surfaces get a fine albedo
+            texture of one metric size (`AugmentConfig.texture_probability`; 0 = never).
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -99,6 +101,7 @@ class DatasetConfig:
     augment: bool = True
     sensor_noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     vignetting: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    surface_texture: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
     def __post_init__(self) -> None:
         if self.source != "analytic" and not self.path:

@@ -42,4 +42,5 @@ def build_dataset(
         limit=config.size,
         noise_probability=config.sensor_noise,
         vignette_probability=config.vignetting,
+        texture_probability=config.surface_texture,
     )

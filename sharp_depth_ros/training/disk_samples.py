@@ -38,11 +38,13 @@ class DiskSamples(torch.utils.data.Dataset):
         limit: int = 0,
         noise_probability: float = 0.0,
         vignette_probability: float = 0.0,
+        texture_probability: float = 0.0,
     ) -> None:
         """Open `root` (the first `limit` samples if > 0).
 
-        `noise_probability` and `vignette_probability` are the chances of sensor noise and of
-        lens vignetting among the augmentations (`AugmentConfig`).
+        `noise_probability`, `vignette_probability` and `texture_probability` are the chances
+        of sensor noise, lens vignetting and surface texture among the augmentations
+        (`AugmentConfig`).
 
         Raises:
             FileNotFoundError: no shards in a synthetic `root`.
@@ -51,7 +53,9 @@ class DiskSamples(torch.utils.data.Dataset):
         size = (resolution, resolution)
         policy = (
             AugmentConfig(
-                noise_probability=noise_probability, vignette_probability=vignette_probability
+                noise_probability=noise_probability,
+                vignette_probability=vignette_probability,
+                texture_probability=texture_probability,
             )
             if augment
             else None

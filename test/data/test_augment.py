@@ -7,6 +7,7 @@ import torch
 from sharp_depth_ros.data.augment import (
     AugmentConfig,
     add_sensor_noise,
+    add_surface_texture,
     add_vignetting,
     augment,
     centre_box,
@@ -231,3 +232,61 @@ def test_vignetting_settings_out_of_range_are_refused():
         AugmentConfig(vignette_probability=-0.1)
     with pytest.raises(ValueError, match="vignette_strength"):
         AugmentConfig(vignette_strength=(0.2, 1.0))
+
+
+def texture_on_two_depths(near_m: float, far_m: float, feature_m: float = 0.02):
+    """A grey image whose left half lies at `near_m`, right half at `far_m`; f = 500 px."""
+    image = torch.full((3, 96, 192), 0.5)
+    depth = torch.full((1, 96, 192), far_m)
+    depth[..., :96] = near_m
+    valid = torch.ones_like(depth, dtype=torch.bool)
+    out = add_surface_texture(image, depth, valid, 500.0, 0.3, feature_m, torch.Generator())
+    linear = out[0] ** 2.2 / 0.5**2.2 - 1  # the relative texture, a x n
+    return linear[:, 8:88], linear[:, 104:184]
+
+
+def roughness(texture: torch.Tensor) -> float:
+    """Mean squared neighbour difference over the variance: high for fine-grained texture."""
+    return float(texture.diff(dim=-1).pow(2).mean() / texture.var())
+
+
+def test_surface_texture_is_coarser_on_near_surfaces_as_in_perspective():
+    torch.manual_seed(0)
+    near, far = texture_on_two_depths(1.0, 3.0)  # 10 px and 3.3 px features
+    assert roughness(near) < 0.5 * roughness(far)
+    assert (
+        0.3 < float(far.std()) / float(near.std()) < 3
+    )  # both textured: contrast alone says nothing
+
+
+def test_surface_texture_fades_where_features_fall_below_a_pixel():
+    near, far = texture_on_two_depths(2.0, 200.0)  # 5 px and 0.05 px features
+    assert float(far.std()) < 0.3 * float(near.std())
+
+
+def test_surface_texture_keeps_the_brightness_and_leaves_invalid_pixels_alone():
+    image, depth, valid, k = scene_tensors(width=120, height=90)
+    out = add_surface_texture(image, depth, valid, float(k[0, 0]), 0.2, 0.01, torch.Generator())
+    assert torch.equal(out[:, ~valid[0]], image[:, ~valid[0]])
+    assert not torch.equal(out[:, valid[0]], image[:, valid[0]])
+    assert float((out**2.2).mean()) == pytest.approx(float((image**2.2).mean()), rel=0.03)
+
+
+def test_surface_texture_is_off_by_default_and_changes_only_the_image_when_on():
+    image, depth, valid, k = scene_tensors()
+    assert AugmentConfig().texture_probability == 0.0
+    textured = AugmentConfig(texture_probability=1.0)
+    for seed in range(4):
+        a = augment(image, depth, valid, k, AugmentConfig(), torch.Generator().manual_seed(seed))
+        b = augment(image, depth, valid, k, textured, torch.Generator().manual_seed(seed))
+        assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+        assert not torch.equal(a[0], b[0])
+
+
+def test_surface_texture_settings_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="texture_probability"):
+        AugmentConfig(texture_probability=2.0)
+    with pytest.raises(ValueError, match="texture_contrast"):
+        AugmentConfig(texture_contrast=(0.3, 0.1))
+    with pytest.raises(ValueError, match="texture_feature_m"):
+        AugmentConfig(texture_feature_m=(0.0, 0.01))

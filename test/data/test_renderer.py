@@ -102,6 +102,43 @@ def test_same_seed_renders_identical_sample_and_other_seed_differs(tilted_camera
     assert not np.array_equal(first.rgb, other.rgb)
 
 
+def test_denoiser_guides_hold_the_albedo_and_world_normal_of_the_first_hit(tilted_camera):
+    from sharp_depth_ros.data import ray_passes
+    from sharp_depth_ros.data.renderer import build_scene
+
+    # The sphere fills part of the view; the rest of the rays miss everything (sky).
+    centre, radius = np.array([0.0, 0.0, 3.0]), 0.8
+    spec = analytic_spec(tilted_camera, None, (centre, radius))
+    albedo, normal = ray_passes.trace_guides(build_scene(spec).scene, tilted_camera, 2)
+    _, margin = sphere_depth(pixel_rays(tilted_camera), centre, radius)
+    inside, outside = margin > 0.05, margin < -0.05  # clear of the silhouette's mixed pixels
+    assert inside.sum() > 50 and outside.sum() > 50
+    np.testing.assert_allclose(albedo[inside], 0.5, atol=1e-5)  # the grey material
+    np.testing.assert_allclose(albedo[outside], 1.0)
+    np.testing.assert_allclose(normal[outside], 0.0)
+    # At the sphere's centre pixel the normal points back at the camera (world frame).
+    k = tilted_camera.intrinsics()
+    u, v = (k[:2, :2] @ centre[:2] / centre[2] + k[:2, 2]).round().astype(int)
+    towards_camera = -tilted_camera.world_from_camera @ (centre / np.linalg.norm(centre))
+    assert float(normal[v, u] @ towards_camera) > 0.95
+
+
+def test_guided_denoising_renders_and_records_itself_and_needs_denoising():
+    pytest.importorskip("pyoidn")
+    from sharp_depth_ros.data.scene_families import sample_scene
+    from sharp_depth_ros.data.scene_sampler import SceneConfig
+
+    spec = sample_scene(5, SceneConfig(width=32, height=24, family="robot"))
+    sample = render_sample(spec, RenderConfig(spp=2, denoise_guides=True), seed=5)
+    assert sample.params["render"]["denoise"] == "oidn+albedo+normal"
+    plain = render_sample(spec, RenderConfig(spp=2), seed=5)
+    assert plain.params["render"]["denoise"] == "oidn"
+    assert not np.array_equal(sample.rgb, plain.rgb)
+    np.testing.assert_array_equal(sample.depth_m, plain.depth_m)
+    with pytest.raises(ValueError, match="denoise_guides"):
+        RenderConfig(denoise=False, denoise_guides=True)
+
+
 def test_render_config_rejects_bad_spp():
     with pytest.raises(ValueError, match="spp"):
         RenderConfig(spp=0)

@@ -40,13 +40,14 @@ def test_sensor_noise_of_the_recipe_reaches_the_training_samples_only(shards):
     )
 
 
-def test_vignetting_of_the_recipe_reaches_the_training_samples_only(shards):
-    plain, dark = dataset(shards, augment=True), dataset(shards, augment=True, vignetting=1.0)
+@pytest.mark.parametrize("key", ["vignetting", "surface_texture"])
+def test_image_changes_of_the_recipe_reach_the_training_samples_only(shards, key):
+    plain, changed = dataset(shards, augment=True), dataset(shards, augment=True, **{key: 1.0})
     for seed in range(3):
-        a, b = plain.get(0, seed), dark.get(0, seed)
+        a, b = plain.get(0, seed), changed.get(0, seed)
         assert torch.equal(a["inverse_depth"], b["inverse_depth"])
         assert not torch.equal(a["image"], b["image"])
-    validation = dataset(shards, augment=False, vignetting=1.0)
+    validation = dataset(shards, augment=False, **{key: 1.0})
     assert torch.equal(
         validation.get(0, 5)["image"], dataset(shards, augment=False).get(0, 5)["image"]
     )
@@ -58,7 +59,13 @@ def shards(tmp_path):
     return tmp_path
 
 
-def dataset(root, augment: bool, sensor_noise: float = 0.0, vignetting: float = 0.0):
+def dataset(
+    root,
+    augment: bool,
+    sensor_noise: float = 0.0,
+    vignetting: float = 0.0,
+    surface_texture: float = 0.0,
+):
     config = DatasetConfig(
         name="s",
         kind="metric_synthetic",
@@ -66,6 +73,7 @@ def dataset(root, augment: bool, sensor_noise: float = 0.0, vignetting: float = 
         path=str(root),
         sensor_noise=sensor_noise,
         vignetting=vignetting,
+        surface_texture=surface_texture,
     )
     return build_dataset(config, resolution=64, training=augment)
 
