@@ -100,6 +100,22 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
         )
 
 
+def test_denoiser_guides_enter_the_manifest_only_when_on_so_older_folders_still_resume(tmp_path):
+    import json
+    from dataclasses import replace
+
+    kwargs = dict(count=2, seed=5, scene=SCENE, workers=0, render_fn=fake_render)
+    generate(tmp_path / "plain", render=RENDER, **kwargs)
+    manifest = json.loads((tmp_path / "plain" / "manifest.json").read_text())
+    assert "denoise_guides" not in manifest["render"]  # as written before the option existed
+    guided = replace(RENDER, denoise_guides=True)
+    generate(tmp_path / "guided", render=guided, **kwargs)
+    manifest = json.loads((tmp_path / "guided" / "manifest.json").read_text())
+    assert manifest["render"]["denoise_guides"] is True
+    with pytest.raises(ValueError, match="render"):
+        generate(tmp_path / "plain", render=guided, **kwargs)
+
+
 def test_spawned_workers_render_what_one_process_renders(tmp_path):
     pytest.importorskip("mitsuba")
     generate(tmp_path / "one", count=3, seed=2, scene=SCENE, render=RENDER, shard_size=2, workers=0)
