@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--denoise-guides",
         action="store_true",
         help="give the denoiser albedo and normal images, so it keeps surface texture "
-        "(about 0.1-0.2 s more per 256x192 image on one AVX2 core)",
+        "(no measurable cost at 256x192 spp 4; docs/benchmarks.md#texture-by-depth)",
     )
     parser.add_argument("--bounces", type=int, default=3, help="path length (default 3)")
     parser.add_argument(
