@@ -8,6 +8,8 @@ every variant alike:
   kept-open         `ShardReader` keeps each shard open (what `ShardDataset` does now)
   kept-open, HSV    the same with the old hue shift
   kept-open, noise  `ShardReader` with sensor noise on every sample (`sensor_noise: 1`)
+  kept-open, texture  the same with surface texture on every sample (`surface_texture: 1`)
+  kept-open, vignetting  the same with vignetting on every sample (`vignetting: 1`)
 each for every folder given (e.g. the same shards compressed and unpacked with
 `compact_shards unpack --uncompressed`). Prints one JSON row per variant and a Markdown table.
 
@@ -55,6 +57,8 @@ def main() -> None:
             ("kept-open, HSV hue", TF.adjust_hue),
             ("kept-open", matrix_hue),
             ("kept-open, noise", matrix_hue),
+            ("kept-open, texture", matrix_hue),
+            ("kept-open, vignetting", matrix_hue),
         ):
             dataset = DiskSamples(
                 root=folder,
@@ -63,6 +67,8 @@ def main() -> None:
                 resolution=args.resolution,
                 augment=True,
                 noise_probability=1.0 if mode.endswith("noise") else 0.0,
+                texture_probability=1.0 if mode.endswith("texture") else 0.0,
+                vignette_probability=1.0 if mode.endswith("vignetting") else 0.0,
             )
             if mode.startswith("reopen"):
                 dataset.inner.reader = _Reopening()
