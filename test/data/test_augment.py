@@ -184,14 +184,20 @@ def test_sensor_noise_has_the_stated_spread_in_linear_light(grey):
     assert 0.0 <= float(noisy.min()) and float(noisy.max()) <= 1.0
 
 
-def test_noise_is_drawn_last_and_off_by_default_so_other_draws_keep_their_seed():
+def plain_and_changed(changed: AugmentConfig, seeds=range(4)):
+    """(plain, changed) augmentations of the same seeds; their geometry must be the same."""
     image, depth, valid, k = scene_tensors()
+    for seed in seeds:
+        a = augment(image, depth, valid, k, AugmentConfig(), torch.Generator().manual_seed(seed))
+        b = augment(image, depth, valid, k, changed, torch.Generator().manual_seed(seed))
+        assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+        yield a, b
+
+
+def test_noise_is_drawn_last_and_off_by_default_so_other_draws_keep_their_seed():
     assert AugmentConfig().noise_probability == 0.0
     noisy = AugmentConfig(noise_probability=1.0, noise_sigma=(0.03, 0.03))
-    for seed in range(4):
-        a = augment(image, depth, valid, k, AugmentConfig(), torch.Generator().manual_seed(seed))
-        b = augment(image, depth, valid, k, noisy, torch.Generator().manual_seed(seed))
-        assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+    for a, b in plain_and_changed(noisy):
         difference = (b[0] - a[0]).abs()
         assert 0.003 < float(difference.mean()) < 0.1  # the same picture plus noise
 
@@ -217,13 +223,9 @@ def test_vignetting_keeps_the_centre_and_takes_its_strength_from_the_corners(str
 
 
 def test_vignetting_is_off_by_default_and_changes_only_the_image_when_on():
-    image, depth, valid, k = scene_tensors()
     assert AugmentConfig().vignette_probability == 0.0
     vignetted = AugmentConfig(vignette_probability=1.0, vignette_strength=(0.4, 0.4))
-    for seed in range(4):
-        a = augment(image, depth, valid, k, AugmentConfig(), torch.Generator().manual_seed(seed))
-        b = augment(image, depth, valid, k, vignetted, torch.Generator().manual_seed(seed))
-        assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+    for a, b in plain_and_changed(vignetted):
         assert torch.allclose(b[0], add_vignetting(a[0], 0.4), atol=1e-6)
 
 
@@ -273,13 +275,8 @@ def test_surface_texture_keeps_the_brightness_and_leaves_invalid_pixels_alone():
 
 
 def test_surface_texture_is_off_by_default_and_changes_only_the_image_when_on():
-    image, depth, valid, k = scene_tensors()
     assert AugmentConfig().texture_probability == 0.0
-    textured = AugmentConfig(texture_probability=1.0)
-    for seed in range(4):
-        a = augment(image, depth, valid, k, AugmentConfig(), torch.Generator().manual_seed(seed))
-        b = augment(image, depth, valid, k, textured, torch.Generator().manual_seed(seed))
-        assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and torch.equal(a[3], b[3])
+    for a, b in plain_and_changed(AugmentConfig(texture_probability=1.0)):
         assert not torch.equal(a[0], b[0])
 
 

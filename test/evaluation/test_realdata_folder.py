@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "realdata_folder.py"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "open3d_rgbd"
 
 
 @pytest.fixture(scope="module")
-def converter():
-    spec = importlib.util.spec_from_file_location("realdata_folder", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def converter(benchmark_script):
+    return benchmark_script("realdata_folder")
 
 
 def test_sun_depth_undoes_the_three_bit_rotation(converter, tmp_path):

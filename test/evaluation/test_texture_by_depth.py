@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "texture_by_depth.py"
-
 
 @pytest.fixture(scope="module")
-def measure():
-    spec = importlib.util.spec_from_file_location("texture_by_depth", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def measure(benchmark_script):
+    return benchmark_script("texture_by_depth")
 
 
 def test_a_textured_surface_scores_higher_than_a_plain_one(measure):
