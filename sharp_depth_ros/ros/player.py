@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.client import Client
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
@@ -113,6 +114,22 @@ class StreamClient(Node):
                 return False
             rclpy.spin_once(self, timeout_sec=0.02)
         return True
+
+    def call(
+        self, service: Client, request: object, timeout_s: float = 10.0, attempts: int = 3
+    ) -> object | None:
+        """Call `service` and return its response, or None when no answer comes.
+
+        The request is sent again, up to `attempts` times in `timeout_s`: just after discovery
+        a server may not yet see this client's response reader, and DDS then drops the answer.
+        Only for requests that are safe to repeat (queries, setting parameters).
+        """
+        for _ in range(attempts):
+            future = service.call_async(request)
+            if self.spin_until(future.done, timeout_s / attempts):
+                return future.result()
+            service.remove_pending_request(future)
+        return None
 
     def spin_for(self, duration_s: float) -> None:
         """Spin for a fixed time."""

@@ -49,9 +49,9 @@ def _set_parameters(client: StreamClient, **values: object) -> list[SetParameter
         request = SetParameters.Request(
             parameters=[Parameter(k, value=v).to_parameter_msg() for k, v in values.items()]
         )
-        future = service.call_async(request)
-        assert client.spin_until(future.done, 10)
-        return future.result().results
+        response = client.call(service, request)
+        assert response is not None, "no answer from set_parameters"
+        return response.results
     finally:
         client.destroy_client(service)
 

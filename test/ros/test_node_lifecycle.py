@@ -42,8 +42,20 @@ class LifecycleClient:
         self.get = client.create_client(GetState, f"{node_name}/get_state")
 
     def wait(self, timeout_s: float) -> bool:
-        return self.client.spin_until(
+        """Wait for both services, then until each has answered once.
+
+        A server may drop answers just after discovery (see StreamClient.call), and a change of
+        state must not be sent twice; so change_state is first probed with a transition that
+        an unconfigured node refuses (deactivate), which is safe to repeat.
+        """
+        ready = self.client.spin_until(
             lambda: self.change.service_is_ready() and self.get.service_is_ready(), timeout_s
+        )
+        probe = ChangeState.Request(transition=Transition(id=Transition.TRANSITION_DEACTIVATE))
+        return (
+            ready
+            and self.client.call(self.get, GetState.Request(), timeout_s=30, attempts=6) is not None
+            and self.client.call(self.change, probe, timeout_s=30, attempts=6) is not None
         )
 
     def transition(self, transition_id: int, timeout_s: float = 60.0) -> bool:
@@ -61,16 +73,16 @@ class LifecycleClient:
             request = SetParameters.Request(
                 parameters=[Parameter(name, value=value).to_parameter_msg()]
             )
-            future = service.call_async(request)
-            assert self.client.spin_until(future.done, 10)
-            return future.result().results[0]
+            response = self.client.call(service, request)
+            assert response is not None, "no answer from set_parameters"
+            return response.results[0]
         finally:
             self.client.destroy_client(service)
 
     def state(self) -> int:
-        future = self.get.call_async(GetState.Request())
-        assert self.client.spin_until(future.done, 10), "no answer from get_state"
-        return int(future.result().current_state.id)
+        response = self.client.call(self.get, GetState.Request())
+        assert response is not None, "no answer from get_state"
+        return int(response.current_state.id)
 
 
 @pytest.fixture

@@ -1,0 +1,55 @@
+"""StreamClient.call: a service answer comes back; a silent service gives None, not a hang."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from lifecycle_msgs.msg import State
+from lifecycle_msgs.srv import GetState
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+
+from sharp_depth_ros.ros.player import StreamClient
+
+pytestmark = pytest.mark.ros
+
+
+def test_call_returns_the_answer_of_a_real_service(rclpy_context: None) -> None:
+    server = Node("call_server", namespace="/call")
+
+    def answer(request: GetState.Request, response: GetState.Response) -> GetState.Response:
+        response.current_state = State(id=State.PRIMARY_STATE_ACTIVE, label="active")
+        return response
+
+    server.create_service(GetState, "/call/state", answer)
+    executor = SingleThreadedExecutor()
+    executor.add_node(server)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    client = StreamClient(namespace="/call")
+    service = client.create_client(GetState, "/call/state")
+    try:
+        assert client.spin_until(service.service_is_ready, 20)
+        response = client.call(service, GetState.Request(), timeout_s=20)
+        assert response is not None
+        assert response.current_state.id == State.PRIMARY_STATE_ACTIVE
+    finally:
+        executor.shutdown()
+        client.destroy_node()
+        server.destroy_node()
+
+
+def test_call_without_a_server_gives_none_and_leaves_no_pending_request(
+    rclpy_context: None,
+) -> None:
+    client = StreamClient(namespace="/nobody")
+    service = client.create_client(GetState, "/nobody/here")
+    try:
+        start_s = time.monotonic()
+        assert client.call(service, GetState.Request(), timeout_s=0.6, attempts=3) is None
+        assert time.monotonic() - start_s < 5
+        assert not service._pending_requests
+    finally:
+        client.destroy_node()
