@@ -118,18 +118,23 @@ class StreamClient(Node):
     def call(
         self, service: Client, request: object, timeout_s: float = 10.0, attempts: int = 3
     ) -> object | None:
-        """Call `service` and return its response, or None when no answer comes.
+        """Call `service` and return its response, or None when no answer comes in `timeout_s`.
 
-        The request is sent again, up to `attempts` times in `timeout_s`: just after discovery
-        a server may not yet see this client's response reader, and DDS then drops the answer.
-        Only for requests that are safe to repeat (queries, setting parameters).
+        The request is sent again (up to `attempts` times, evenly spread over `timeout_s`) while
+        no answer has come: just after discovery a server may not yet see this client's
+        response reader, and DDS then drops the answer. A late answer to an earlier send still
+        counts. Only for requests that are safe to repeat (queries, setting parameters).
         """
-        for _ in range(attempts):
-            future = service.call_async(request)
-            if self.spin_until(future.done, timeout_s / attempts):
-                return future.result()
-            service.remove_pending_request(future)
-        return None
+        futures = []
+        try:
+            for _ in range(attempts):
+                futures.append(service.call_async(request))
+                if self.spin_until(lambda: any(f.done() for f in futures), timeout_s / attempts):
+                    return next(f for f in futures if f.done()).result()
+            return None
+        finally:
+            for future in futures:
+                service.remove_pending_request(future)
 
     def spin_for(self, duration_s: float) -> None:
         """Spin for a fixed time."""
