@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="give the denoiser albedo and normal images, so it keeps surface texture "
         "(no measurable cost at 256x192 spp 4; docs/benchmarks.md#texture-by-depth)",
     )
+    parser.add_argument(
+        "--surface-detail",
+        action="store_true",
+        help="robot-view materials with millimetre grain, so near surfaces show texture as "
+        "real ones do (docs/benchmarks.md#texture-by-depth)",
+    )
     parser.add_argument("--bounces", type=int, default=3, help="path length (default 3)")
     parser.add_argument(
         "--vary-size", action="store_true", help="random aspect ratio at about WxH pixels"
@@ -76,7 +82,13 @@ def run(args: argparse.Namespace) -> int:
     from sharp_depth_ros.data.scene_sampler import SceneConfig
 
     width, height = parse_size(args.size)
-    scene = SceneConfig(width=width, height=height, vary_size=args.vary_size, family=args.family)
+    scene = SceneConfig(
+        width=width,
+        height=height,
+        vary_size=args.vary_size,
+        family=args.family,
+        surface_detail=args.surface_detail,
+    )
     render = RenderConfig(
         spp=args.spp,
         max_bounces=args.bounces,

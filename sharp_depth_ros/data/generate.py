@@ -166,6 +166,8 @@ def generate(
     }
     if not render.denoise_guides:  # folders made before the option existed still resume
         del manifest["render"]["denoise_guides"]
+    if not scene.surface_detail:
+        del manifest["scene"]["surface_detail"]
     manifest["scene"] = {
         k: list(v) if isinstance(v, tuple) else v for k, v in manifest["scene"].items()
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from sharp_depth_ros.data.textures import TEXTURE_SIZE, smooth_noise, srgb_to_linear
@@ -208,3 +209,64 @@ MaterialFactory = Callable[[np.random.Generator], SurfaceMaterial]
 def pick(rng: np.random.Generator, choices: tuple[MaterialFactory, ...]) -> SurfaceMaterial:
     """One material from a random factory of `choices`."""
     return choices[int(rng.integers(len(choices)))](rng)
+
+
+# Fine surface detail (`SceneConfig.surface_detail`): real surfaces show grain at every scale,
+# so near ones look busier than far ones. The 128 px textures above stop at 0.5-1.5 cm per
+# texel and are magnified into plain patches close to the camera; the detail layer resamples
+# each texture to DETAIL_TEXTURE_SIZE (2-4 mm per texel) and multiplies it by a tileable grain
+# with a 1/f spectrum, of a contrast that depends on the material.
+DETAIL_TEXTURE_SIZE = 512
+DETAIL_CONTRAST = {
+    "plaster": 0.08, "painted": 0.05, "glass": 0.04, "metal": 0.08, "wood": 0.14,
+    "tile": 0.07, "carpet": 0.3, "concrete": 0.22, "brick": 0.22, "asphalt": 0.3,
+    "pavers": 0.2, "grass": 0.35, "foliage": 0.35, "bark": 0.3, "cardboard": 0.14,
+    "fabric": 0.2,
+}  # fmt: skip
+_DETAIL_CELLS = (16, 32, 64, 128, 256, 512)
+# Octave amplitude ~ wavelength ** _DETAIL_SLOPE: 1 would be the 1/f spectrum of natural
+# images, which puts nearly all contrast into blotches; 0.5 keeps millimetre grain visible.
+_DETAIL_SLOPE = 0.5
+
+
+def tileable_noise(rng: np.random.Generator, size: int, cells: int) -> np.ndarray:
+    """Bilinear value noise in [0, 1], (size, size), that wraps around seamlessly at every edge."""
+    grid = rng.random((cells, cells), dtype=np.float32)
+    return grid if cells == size else _upsampled_tile(grid, size)
+
+
+def surface_grain(rng: np.random.Generator, size: int = DETAIL_TEXTURE_SIZE) -> np.ndarray:
+    """Tileable (size, size) grain of zero mean and unit standard deviation.
+
+    Octaves from 16 cells to one per texel, with amplitudes that grow with the wavelength.
+    """
+    grain = np.zeros((size, size), np.float32)
+    for cells in _DETAIL_CELLS:
+        grain += tileable_noise(rng, size, min(cells, size)) * (16 / cells) ** _DETAIL_SLOPE
+    grain -= grain.mean()
+    return (grain / max(float(grain.std()), 1e-9)).astype(np.float32)
+
+
+def _upsampled_tile(texture: np.ndarray, size: int) -> np.ndarray:
+    """A repeating (n, n[, c]) array resampled bilinearly to (size, size[, c]), still tileable."""
+    factor = size / texture.shape[0]
+    pad = ((1, 1), (1, 1)) + ((0, 0),) * (texture.ndim - 2)
+    padded = np.pad(texture, pad, mode="wrap")
+    side = round(padded.shape[0] * factor)
+    big = cv2.resize(padded, (side, side), interpolation=cv2.INTER_LINEAR)
+    offset = round(factor)
+    return big[offset : offset + size, offset : offset + size]
+
+
+def with_surface_detail(
+    material: SurfaceMaterial, rng: np.random.Generator, size: int = DETAIL_TEXTURE_SIZE
+) -> SurfaceMaterial:
+    """The material at `size` px per repeat, its brightness varied by a fine 1/f grain.
+
+    The grain's standard deviation is DETAIL_CONTRAST[material.name] (0.05 for unknown
+    names), so plaster stays nearly plain and asphalt and grass turn gritty.
+    """
+    contrast = DETAIL_CONTRAST.get(material.name, 0.05)
+    weight = np.maximum(1.0 + np.float32(contrast) * surface_grain(rng, size), 0.0)
+    texture = _upsampled_tile(material.texture.astype(np.float32), size) * weight[..., None]
+    return SurfaceMaterial(material.name, np.minimum(texture, 1.0), material.repeat_m)

@@ -115,7 +115,12 @@ _ALIASES = {
 class _Builder:
     """Collects the objects, material slots, lights and floor footprints of one scene."""
 
-    def __init__(self, rng: np.random.Generator, family: str) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        family: str,
+        detail_rng: np.random.Generator | None = None,
+    ) -> None:
         self.rng, self.family = rng, family
         roles = INDOOR_ROLES if family == "indoor" else OUTDOOR_ROLES
         assert len(roles) == MATERIAL_SLOTS
@@ -126,6 +131,8 @@ class _Builder:
         first_glossy = MATERIAL_SLOTS - len(GLOSSY_ROUGHNESS)
         for slot, (role, factory) in enumerate(roles):
             surface = factory(rng)
+            if detail_rng is not None:
+                surface = materials.with_surface_detail(surface, detail_rng)
             glossy = slot >= first_glossy
             roughness = GLOSSY_ROUGHNESS[slot - first_glossy] if glossy else 0.2
             self.materials.append(
@@ -730,7 +737,9 @@ def sample_robot_scene(seed: int, config: SceneConfig) -> SceneSpec:
         width = max(8, int(round(math.sqrt(pixels * aspect) / 2)) * 2)
         height = max(8, int(round(math.sqrt(pixels / aspect) / 2)) * 2)
     outdoor = bool(rng.uniform() < OUTDOOR_PROBABILITY)
-    b = _Builder(rng, "outdoor" if outdoor else "indoor")
+    # The detail has its own stream, so the scene is the same with and without it.
+    detail_rng = np.random.default_rng([seed, 1]) if config.surface_detail else None
+    b = _Builder(rng, "outdoor" if outdoor else "indoor", detail_rng)
     b.windows = outdoor
     if outdoor:
         kind = "street"
@@ -761,6 +770,8 @@ def sample_robot_scene(seed: int, config: SceneConfig) -> SceneSpec:
     params = scene_params(
         seed, kind, (width, height), camera_record, b.objects, b.names, family="robot"
     )
+    if config.surface_detail:
+        params["surface_detail"] = True
     return SceneSpec(
         camera=camera,
         objects=tuple(b.objects),
