@@ -161,6 +161,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="JSON report")
     parser.add_argument("--pictures", type=Path, help="JPEG of rgb | depth | truth, real frames")
     parser.add_argument("--picture-frames", default="redwood_00000,tum,sun")
+    parser.add_argument(
+        "--edge-refinement",
+        default="auto",
+        choices=("auto", "guided", "none"),
+        help="the predictor's refinement (default auto: as the node and the CLI run it)",
+    )
     args = parser.parse_args()
 
     import torch
@@ -168,9 +174,14 @@ def main() -> None:
     from sharp_depth_ros import DepthPredictor
 
     torch.set_num_threads(2)
-    predictor = DepthPredictor.from_pretrained(checkpoint=args.checkpoint, device="cpu")
+    predictor = DepthPredictor.from_pretrained(
+        checkpoint=args.checkpoint, device="cpu", edge_refinement=args.edge_refinement
+    )
     prior = row_prior(args.train, args.train_shards)
-    report = {"checkpoint": str(args.checkpoint or "shipped sharp-small")}
+    report = {
+        "checkpoint": str(args.checkpoint or "shipped sharp-small"),
+        "edge_refinement": predictor.edge_refinement,
+    }
     for item in args.set:
         name, folder = item.split("=", 1)
         max_depth = REAL_MAX_DEPTH_M if name == "real" else SYNTHETIC_MAX_DEPTH_M

@@ -49,10 +49,12 @@ def textured(sample: SyntheticSample, seed: int) -> np.ndarray:
 
 
 def scores(
-    checkpoint: Path, folders: list[Path], texture: bool = False
+    checkpoint: Path, folders: list[Path], texture: bool = False, edge_refinement: str = "none"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-image metric delta1 and AbsRel of one checkpoint (on textured images if asked)."""
-    predictor = DepthPredictor.from_pretrained(checkpoint=checkpoint, device="cpu")
+    predictor = DepthPredictor.from_pretrained(
+        checkpoint=checkpoint, device="cpu", edge_refinement=edge_refinement
+    )
     delta1, abs_rel = [], []
     for folder in folders:
         for shard in list_shards(folder):
@@ -73,13 +75,20 @@ def main() -> None:
     parser.add_argument(
         "--texture", action="store_true", help="score images with a fine surface texture added"
     )
+    parser.add_argument(
+        "--edge-refinement",
+        default="none",
+        choices=("none", "guided", "auto"),
+        help="the predictor's refinement (default none: the networks themselves are compared)",
+    )
     args = parser.parse_args()
     first = None
     for checkpoint in args.checkpoint:
-        delta1, abs_rel = scores(checkpoint, args.shards, args.texture)
+        delta1, abs_rel = scores(checkpoint, args.shards, args.texture, args.edge_refinement)
         row = {
             "checkpoint": str(checkpoint),
             "images_textured": args.texture,
+            "edge_refinement": args.edge_refinement,
             "images": len(delta1),
             "delta1": float(delta1.mean()),
             "abs_rel": float(abs_rel.mean()),

@@ -45,6 +45,13 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto: onnxruntime for .onnx files, else torch; onnxruntime/openvino convert a "
         "torch checkpoint on the fly",
     )
+    group.add_argument(
+        "--edge-refinement",
+        default="auto",
+        choices=("auto", "guided", "none"),
+        help="sharpen depth steps along the image's edges (colour guided filter); auto: on for "
+        "the convolutional default model, off for the Depth Pro ViT (default auto)",
+    )
 
 
 def predictor_from_args(args: argparse.Namespace) -> DepthPredictor:
@@ -58,4 +65,5 @@ def predictor_from_args(args: argparse.Namespace) -> DepthPredictor:
         device=args.device,
         precision=args.precision,
         backend=args.backend,
+        edge_refinement=getattr(args, "edge_refinement", "auto"),
     )

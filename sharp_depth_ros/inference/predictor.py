@@ -24,8 +24,10 @@ from sharp_depth_ros.backends.onnx_export import export_onnx
 from sharp_depth_ros.backends.runner import NetworkRunner
 from sharp_depth_ros.checkpoints.bundled import DEFAULT_MODEL_NAME, bundled_checkpoint
 from sharp_depth_ros.checkpoints.formats import load_checkpoint
-from sharp_depth_ros.config import NetworkConfig, network_config_from_json
+from sharp_depth_ros.config import ConvDepthConfig, NetworkConfig, network_config_from_json
 from sharp_depth_ros.inference.devices import resolve_device
+from sharp_depth_ros.inference.edge_refinement import MODES as EDGE_REFINEMENT_MODES
+from sharp_depth_ros.inference.edge_refinement import refine_depth
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.inference.torch_runner import TorchRunner
 from sharp_depth_ros.model.presets import DepthNetwork, build_network, get_preset
@@ -78,6 +80,7 @@ class DepthPredictor:
         model: DepthNetwork | NetworkRunner,
         device: str = "auto",
         precision: str = "fp32",
+        edge_refinement: str = "auto",
         **torch_options: Any,
     ) -> None:
         """Wrap a network, or a backend runner that already holds one.
@@ -89,13 +92,22 @@ class DepthPredictor:
             device: auto, cpu, cuda or cuda:N.
             precision: auto (the fastest precision the hardware runs natively), fp32, bf16
                 (CPUs with avx512_bf16 or AMX, and CUDA) or fp16 (CUDA only).
+            edge_refinement: guided (the depth is refined along the image's edges,
+                `edge_refinement.refine_depth`), none, or auto: guided for the convolutional
+                networks (`sharp-small`, whose coarse output smears depth steps), none for the
+                Depth Pro ViT (the official model keeps its reference output).
             **torch_options: `TorchRunner`'s further arguments (patch_micro_batch,
                 compile_network, reduced_pyramid).
 
         Raises:
             ValueError: unavailable device, a precision the hardware does not run natively, or
-                a pyramid option the network does not have.
+                a pyramid option the network does not have, or an unknown edge_refinement.
         """
+        if edge_refinement not in EDGE_REFINEMENT_MODES:
+            raise ValueError(
+                f"edge_refinement must be one of {', '.join(EDGE_REFINEMENT_MODES)}, "
+                f"got {edge_refinement!r}"
+            )
         if isinstance(model, nn.Module):
             model = TorchRunner(model, device=device, precision=precision, **torch_options)
         elif torch_options:
@@ -104,6 +116,10 @@ class DepthPredictor:
         self.device = model.input_device
         self.precision = model.precision
         self.backend = model.backend
+        if edge_refinement == "auto":
+            convolutional = isinstance(_network_config(model), ConvDepthConfig)
+            edge_refinement = "guided" if convolutional else "none"
+        self.edge_refinement = edge_refinement
 
     @property
     def model(self) -> DepthNetwork | None:
@@ -155,8 +171,8 @@ class DepthPredictor:
                 None: fp32, or the precision an .onnx file was exported in.
             backend: auto (onnxruntime for .onnx files, else torch), torch, onnxruntime or
                 openvino; a torch checkpoint on onnxruntime/openvino is exported on the fly.
-            **options: further `DepthPredictor` arguments (patch_micro_batch, compile_network,
-                reduced_pyramid; torch only).
+            **options: further `DepthPredictor` arguments (edge_refinement; patch_micro_batch,
+                compile_network and reduced_pyramid: torch only).
 
         Raises:
             FileNotFoundError: a named file does not exist.
@@ -238,14 +254,26 @@ class DepthPredictor:
             )
         depth = 1.0 / inverse_depth.clamp(MIN_INVERSE_DEPTH, MAX_INVERSE_DEPTH)
         depth = torch.where(torch.isfinite(inverse_depth), depth, torch.nan)
+        depth_m = depth[0, 0].cpu().numpy()
+        if self.edge_refinement == "guided":
+            depth_m = refine_depth(image_to_unit_float(image), depth_m)
         fov_deg = focal_px_to_fov_deg(used_focal, width) if math.isfinite(used_focal) else math.nan
         return DepthPrediction(
-            depth_m=depth[0, 0].cpu().numpy(),
+            depth_m=depth_m,
             focal_px=used_focal,
             focal_source=source,
             fov_deg=fov_deg,
             canonical_inverse_depth=canonical[0, 0].cpu().numpy(),
         )
+
+
+def _network_config(model: NetworkRunner) -> NetworkConfig | None:
+    """The config of the network a runner holds (torch module or exported ONNX file)."""
+    network = getattr(model, "model", None)
+    if network is not None:
+        return getattr(network, "config", None)
+    info = getattr(model, "info", None)
+    return getattr(info, "config", None)
 
 
 def load_network(

@@ -88,6 +88,7 @@ def _from_pretrained(params: NodeParams, device: str, precision: str) -> DepthPr
         device=device,
         precision=precision,
         backend=params.backend,
+        edge_refinement=params.edge_refinement,
     )
 
 

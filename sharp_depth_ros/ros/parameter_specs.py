@@ -19,6 +19,7 @@ DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("fp32", "fp16", "bf16", "int8", "auto")
 BACKENDS = ("auto", "torch", "onnxruntime", "openvino")
 RELIABILITIES = ("best_effort", "reliable")
+EDGE_REFINEMENTS = ("auto", "guided", "none")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +57,10 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec(name="backend", default="auto", dynamic=False, choices=BACKENDS,
               description="Inference backend; auto: onnxruntime for .onnx checkpoints, else "
               "torch. onnxruntime/openvino convert other checkpoints at configure."),
+    ParamSpec(name="edge_refinement", default="auto", dynamic=False, choices=EDGE_REFINEMENTS,
+              description="Sharpen depth steps along the image's edges (colour guided filter); "
+              "auto: on for the convolutional default model, off for the Depth Pro ViT "
+              "(the official model keeps its reference output)."),
     ParamSpec(name="require_device", default=False, dynamic=False,
               description="Fail at start-up instead of falling back to cpu / fp32."),
     # Input and QoS (start-up only: subscriptions are created once).

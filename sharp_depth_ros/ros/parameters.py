@@ -43,6 +43,7 @@ class NodeParams:
     device: str = "auto"
     precision: str = "fp32"
     backend: str = "auto"
+    edge_refinement: str = "auto"
     require_device: bool = False
     use_compressed: bool = False
     input_reliability: str = "best_effort"
