@@ -1,0 +1,103 @@
+"""Boundary F1, delta1 and AbsRel of predicted depth with and without edge refinement.
+
+Scores the network once per image, then its depth unrefined and refined with each radius
+(as a fraction of the image width) and regulariser given; boundary F1 only on images whose
+depth is valid everywhere (as `sharp-depth eval`). Choose settings on throwaway renders (any
+seed outside the training, validation and evaluation sets), then report them on evaluation
+sets; real frames have no dense depth, so they cannot score boundaries.
+
+    python benchmarks/edge_refinement.py --shards data/synth/s2000 \
+        --radius-fractions 0.0156 0.03125 0.0469 --epsilons 1e-4 1e-3 [--out report.json]
+    python benchmarks/edge_refinement.py --folder data/eval/robot
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from sharp_depth_ros.atomic import atomic_write_text
+from sharp_depth_ros.backends.cpu_features import cpu_features
+from sharp_depth_ros.data.shards import list_shards, read_shard
+from sharp_depth_ros.evaluation.folder import list_samples, load_sample
+from sharp_depth_ros.inference.edge_refinement import EPSILON, RADIUS_FRACTION, refine_depth
+from sharp_depth_ros.inference.predictor import DepthPredictor
+from sharp_depth_ros.metrics import boundary_f1, depth_metrics
+
+MAX_DEPTH_M = 100.0
+
+
+def samples(shards: list[Path], folders: list[Path]) -> Iterator[tuple[np.ndarray, ...]]:
+    """(rgb uint8, depth_m, valid, focal_px) of every shard sample and folder sample."""
+    for root in shards:
+        for shard in list_shards(root):
+            for sample in read_shard(shard):
+                yield sample.rgb, sample.depth_m, sample.valid, float(sample.focal_px)
+    for root in folders:
+        for name in list_samples(root):
+            sample = load_sample(root, name)
+            if sample.intrinsics is None:
+                raise SystemExit(f"edge_refinement: {root}/{name} has no intrinsics")
+            yield sample.rgb, sample.depth_m, sample.valid, float(sample.intrinsics.fx_px)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shards", type=Path, nargs="*", default=[])
+    parser.add_argument("--folder", type=Path, nargs="*", default=[])
+    parser.add_argument("--checkpoint", default=None, help="default: the shipped model")
+    parser.add_argument("--radius-fractions", type=float, nargs="+", default=[RADIUS_FRACTION])
+    parser.add_argument("--epsilons", type=float, nargs="+", default=[EPSILON])
+    parser.add_argument("--out", type=Path, help="write the rows as JSON here")
+    args = parser.parse_args()
+    predictor = DepthPredictor.from_pretrained(
+        checkpoint=args.checkpoint, device="cpu", edge_refinement="none"
+    )
+    settings = [(None, None)] + [(r, e) for r in args.radius_fractions for e in args.epsilons]
+    scores: dict[tuple, list[tuple[float, float, float]]] = {s: [] for s in settings}
+    for rgb, depth_m, valid, focal_px in samples(args.shards, args.folder):
+        raw = predictor.predict(rgb, focal_px=focal_px).depth_m
+        unit = rgb.astype(np.float32) / 255.0
+        dense = bool(valid.all())
+        for fraction, epsilon in settings:
+            if fraction is None:
+                depth = raw
+            else:
+                radius = max(1, round(fraction * rgb.shape[1]))
+                depth = refine_depth(unit, raw, radius=radius, epsilon=epsilon)
+            values = depth_metrics(depth, depth_m, valid, max_depth_m=MAX_DEPTH_M)
+            f1 = boundary_f1(depth, depth_m) if dense else float("nan")
+            scores[(fraction, epsilon)].append(
+                (float(values["delta1"][0]), float(values["abs_rel"][0]), f1)
+            )
+    rows = []
+    for (fraction, epsilon), values in scores.items():
+        table = np.array(values, dtype=float)
+        rows.append(
+            {
+                "radius_fraction": fraction,
+                "epsilon": epsilon,
+                "images": len(table),
+                "delta1": float(table[:, 0].mean()),
+                "abs_rel": float(table[:, 1].mean()),
+                "boundary_f1": float(np.nanmean(table[:, 2])),
+                "boundary_images": int(np.isfinite(table[:, 2]).sum()),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    if args.out:
+        report = {
+            "checkpoint": args.checkpoint or "shipped sharp-small",
+            "sources": [str(p) for p in args.shards + args.folder],
+            "cpu": cpu_features().summary(),
+            "rows": rows,
+        }
+        atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
