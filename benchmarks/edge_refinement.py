@@ -9,12 +9,15 @@ sets; real frames have no dense depth, so they cannot score boundaries.
     python benchmarks/edge_refinement.py --shards data/synth/s2000 \
         --radius-fractions 0.0156 0.03125 0.0469 --epsilons 1e-4 1e-3 [--out report.json]
     python benchmarks/edge_refinement.py --folder data/eval/robot
+    python benchmarks/edge_refinement.py --time 640x480   # median ms per frame, no data needed
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +48,26 @@ def samples(shards: list[Path], folders: list[Path]) -> Iterator[tuple[np.ndarra
             yield sample.rgb, sample.depth_m, sample.valid, float(sample.intrinsics.fx_px)
 
 
+def time_refinement(width: int, height: int, repeats: int = 15) -> dict[str, object]:
+    """Median and p90 milliseconds of `refine_depth` on a random (height, width) frame."""
+    rng = np.random.default_rng(0)
+    image = rng.random((height, width, 3), dtype=np.float32)
+    depth = rng.uniform(0.5, 10.0, (height, width)).astype(np.float32)
+    refine_depth(image, depth)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        refine_depth(image, depth)
+        times.append(1000 * (time.perf_counter() - start))
+    times.sort()
+    return {
+        "frame": f"{width}x{height}",
+        "median_ms": statistics.median(times),
+        "p90_ms": times[int(0.9 * (len(times) - 1))],
+        "cpu": cpu_features().summary(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shards", type=Path, nargs="*", default=[])
@@ -53,7 +76,12 @@ def main() -> None:
     parser.add_argument("--radius-fractions", type=float, nargs="+", default=[RADIUS_FRACTION])
     parser.add_argument("--epsilons", type=float, nargs="+", default=[EPSILON])
     parser.add_argument("--out", type=Path, help="write the rows as JSON here")
+    parser.add_argument("--time", metavar="WxH", help="only time the refinement on one frame size")
     args = parser.parse_args()
+    if args.time:
+        width, height = (int(v) for v in args.time.lower().split("x"))
+        print(json.dumps(time_refinement(width, height)))
+        return
     predictor = DepthPredictor.from_pretrained(
         checkpoint=args.checkpoint, device="cpu", edge_refinement="none"
     )
