@@ -21,9 +21,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from sharp_depth_ros.atomic import atomic_write_text
+from sharp_depth_ros.atomic import atomic_write_bytes, atomic_write_text
 from sharp_depth_ros.backends.cpu_features import cpu_features
 from sharp_depth_ros.data.shards import list_shards, read_shard
 from sharp_depth_ros.evaluation.folder import list_samples, load_sample
@@ -46,6 +47,16 @@ def samples(shards: list[Path], folders: list[Path]) -> Iterator[tuple[np.ndarra
             if sample.intrinsics is None:
                 raise SystemExit(f"edge_refinement: {root}/{name} has no intrinsics")
             yield sample.rgb, sample.depth_m, sample.valid, float(sample.intrinsics.fx_px)
+
+
+def picture_row(rgb: np.ndarray, depths: list[np.ndarray], truth: np.ndarray) -> np.ndarray:
+    """RGB | each depth | true depth, as turbo inverse depth on the truth's scale (BGR)."""
+    low, high = np.percentile(1.0 / truth, [2, 98])
+    tiles = [cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)]
+    for depth in [*depths, truth]:
+        scaled = np.clip((1.0 / np.maximum(depth, 1e-3) - low) / max(high - low, 1e-6), 0, 1)
+        tiles.append(cv2.applyColorMap((scaled * 255).astype(np.uint8), cv2.COLORMAP_TURBO))
+    return np.concatenate(tiles, axis=1)
 
 
 def time_refinement(width: int, height: int, repeats: int = 15) -> dict[str, object]:
@@ -77,6 +88,12 @@ def main() -> None:
     parser.add_argument("--epsilons", type=float, nargs="+", default=[EPSILON])
     parser.add_argument("--out", type=Path, help="write the rows as JSON here")
     parser.add_argument("--time", metavar="WxH", help="only time the refinement on one frame size")
+    parser.add_argument(
+        "--pictures",
+        type=Path,
+        help="JPEG of rgb | unrefined | refined (default settings) | true depth, first 4 images "
+        "with depth everywhere",
+    )
     args = parser.parse_args()
     if args.time:
         width, height = (int(v) for v in args.time.lower().split("x"))
@@ -87,10 +104,13 @@ def main() -> None:
     )
     settings = [(None, None)] + [(r, e) for r in args.radius_fractions for e in args.epsilons]
     scores: dict[tuple, list[tuple[float, float, float]]] = {s: [] for s in settings}
+    rows: list[np.ndarray] = []
     for rgb, depth_m, valid, focal_px in samples(args.shards, args.folder):
         raw = predictor.predict(rgb, focal_px=focal_px).depth_m
         unit = rgb.astype(np.float32) / 255.0
         dense = bool(valid.all())
+        if args.pictures is not None and dense and len(rows) < 4:
+            rows.append(picture_row(rgb, [raw, refine_depth(unit, raw)], depth_m))
         for fraction, epsilon in settings:
             if fraction is None:
                 depth = raw
@@ -102,10 +122,16 @@ def main() -> None:
             scores[(fraction, epsilon)].append(
                 (float(values["delta1"][0]), float(values["abs_rel"][0]), f1)
             )
-    rows = []
+    if rows:
+        picture = np.concatenate([r for r in rows if r.shape[1] == rows[0].shape[1]], axis=0)
+        ok, encoded = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 88])
+        assert ok
+        args.pictures.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(args.pictures, encoded.tobytes())
+    table_rows = []
     for (fraction, epsilon), values in scores.items():
         table = np.array(values, dtype=float)
-        rows.append(
+        table_rows.append(
             {
                 "radius_fraction": fraction,
                 "epsilon": epsilon,
@@ -116,13 +142,13 @@ def main() -> None:
                 "boundary_images": int(np.isfinite(table[:, 2]).sum()),
             }
         )
-        print(json.dumps(rows[-1]), flush=True)
+        print(json.dumps(table_rows[-1]), flush=True)
     if args.out:
         report = {
             "checkpoint": args.checkpoint or "shipped sharp-small",
             "sources": [str(p) for p in args.shards + args.folder],
             "cpu": cpu_features().summary(),
-            "rows": rows,
+            "rows": table_rows,
         }
         atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
 
