@@ -256,7 +256,9 @@ class DepthPredictor:
         depth = torch.where(torch.isfinite(inverse_depth), depth, torch.nan)
         depth_m = depth[0, 0].cpu().numpy()
         if self.edge_refinement == "guided":
-            depth_m = refine_depth(image_to_unit_float(image), depth_m)
+            refined = refine_depth(image_to_unit_float(image), depth_m)
+            # The filter may overshoot a step slightly: keep the documented range.
+            depth_m = np.clip(refined, 1.0 / MAX_INVERSE_DEPTH, 1.0 / MIN_INVERSE_DEPTH)
         fov_deg = focal_px_to_fov_deg(used_focal, width) if math.isfinite(used_focal) else math.nan
         return DepthPrediction(
             depth_m=depth_m,
