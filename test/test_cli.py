@@ -45,4 +45,5 @@ def test_commands_that_run_the_network_share_the_model_arguments(name):
         "--device",
         "--precision",
         "--backend",
+        "--edge-refinement",
     ]
