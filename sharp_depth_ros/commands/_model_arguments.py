@@ -65,5 +65,5 @@ def predictor_from_args(args: argparse.Namespace) -> DepthPredictor:
         device=args.device,
         precision=args.precision,
         backend=args.backend,
-        edge_refinement=getattr(args, "edge_refinement", "auto"),
+        edge_refinement=args.edge_refinement,
     )
