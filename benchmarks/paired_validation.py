@@ -1,9 +1,10 @@
 """Compare checkpoints on validation shards, image by image: should a continuation be shipped?
 
 Scores every checkpoint on the same synthetic validation scenes (true focal length, depth up to
-100 m, `sharp_depth_ros.metrics.depth_metrics`) and prints mean delta1 and AbsRel per checkpoint,
-and each one's mean delta1 difference from the first with its paired standard error. The model
-card chose the shipped continuation this way (docs/default-model.md); real frames play no part.
+100 m, `sharp_depth_ros.metrics.depth_metrics`) and prints mean delta1, AbsRel and boundary F1
+(images with depth everywhere) per checkpoint, and each one's mean differences from the first
+with their paired standard errors. The model card chose the shipped continuation this way
+(docs/default-model.md); real frames play no part.
 
     python benchmarks/paired_validation.py --shards data/synth/robot-val data/synth/robot-val-2 \
         --checkpoint before.safetensors --checkpoint runs/continue-r2/model.safetensors
@@ -27,7 +28,7 @@ from sharp_depth_ros.data.augment import add_surface_texture
 from sharp_depth_ros.data.sample import SyntheticSample
 from sharp_depth_ros.data.shards import list_shards, read_shard
 from sharp_depth_ros.inference.predictor import DepthPredictor
-from sharp_depth_ros.metrics import depth_metrics
+from sharp_depth_ros.metrics import boundary_f1, depth_metrics
 
 MAX_DEPTH_M = 100.0
 TEXTURE_CONTRAST, TEXTURE_FEATURE_M = 0.2, 0.01
@@ -50,12 +51,16 @@ def textured(sample: SyntheticSample, seed: int) -> np.ndarray:
 
 def scores(
     checkpoint: Path, folders: list[Path], texture: bool = False, edge_refinement: str = "none"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-image metric delta1 and AbsRel of one checkpoint (on textured images if asked)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-image metric delta1, AbsRel and boundary F1 of one checkpoint.
+
+    On textured images if asked. Boundary F1 is NaN where the depth is not valid everywhere
+    (sky), as `sharp-depth eval` leaves it out there.
+    """
     predictor = DepthPredictor.from_pretrained(
         checkpoint=checkpoint, device="cpu", edge_refinement=edge_refinement
     )
-    delta1, abs_rel = [], []
+    delta1, abs_rel, f1 = [], [], []
     for folder in folders:
         for shard in list_shards(folder):
             for sample in read_shard(shard):
@@ -64,7 +69,16 @@ def scores(
                 values = depth_metrics(pred, sample.depth_m, sample.valid, max_depth_m=MAX_DEPTH_M)
                 delta1.append(float(values["delta1"][0]))
                 abs_rel.append(float(values["abs_rel"][0]))
-    return np.array(delta1), np.array(abs_rel)
+                dense = bool(sample.valid.all())
+                f1.append(boundary_f1(pred, sample.depth_m) if dense else math.nan)
+    return np.array(delta1), np.array(abs_rel), np.array(f1)
+
+
+def paired_difference(values: np.ndarray, first: np.ndarray) -> tuple[float, float]:
+    """Mean of `values - first` over the images where both are finite, and its standard error."""
+    difference = values - first
+    difference = difference[np.isfinite(difference)]
+    return float(difference.mean()), float(difference.std(ddof=1) / math.sqrt(len(difference)))
 
 
 def main() -> None:
@@ -84,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     first = None
     for checkpoint in args.checkpoint:
-        delta1, abs_rel = scores(checkpoint, args.shards, args.texture, args.edge_refinement)
+        delta1, abs_rel, f1 = scores(checkpoint, args.shards, args.texture, args.edge_refinement)
         row = {
             "checkpoint": str(checkpoint),
             "images_textured": args.texture,
@@ -92,14 +106,20 @@ def main() -> None:
             "images": len(delta1),
             "delta1": float(delta1.mean()),
             "abs_rel": float(abs_rel.mean()),
+            "boundary_f1": float(np.nanmean(f1)),
+            "boundary_images": int(np.isfinite(f1).sum()),
         }
         if first is None:
-            first = delta1
+            first = (delta1, abs_rel, f1)
         else:
-            difference = delta1 - first
-            row["delta1_minus_first"] = float(difference.mean())
-            row["paired_standard_error"] = float(
-                difference.std(ddof=1) / math.sqrt(len(difference))
+            row["delta1_minus_first"], row["paired_standard_error"] = paired_difference(
+                delta1, first[0]
+            )
+            row["abs_rel_minus_first"], row["abs_rel_paired_standard_error"] = (
+                paired_difference(abs_rel, first[1])
+            )
+            row["boundary_f1_minus_first"], row["boundary_f1_paired_standard_error"] = (
+                paired_difference(f1, first[2])
             )
         print(json.dumps(row), flush=True)
 

@@ -14,7 +14,7 @@ import typing
 from dataclasses import field
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic.dataclasses import dataclass
 
 from sharp_depth_ros.typed_config import STRICT, parse_config
@@ -224,6 +224,9 @@ class ConvDepthConfig(_DictForm):
         norm: normalisation of the backbone and decoder, "group" (GroupNorm, 8 groups) or
             "batch" (BatchNorm).
         use_fov_head: build the field-of-view head.
+        refiner_channels: width of the image-guided stage that predicts depth at the full
+            input resolution (`FullResolutionRefiner`); 0 = none, the head's half-resolution
+            output is upsampled bilinearly.
     """
 
     architecture: ClassVar[str] = "conv_depth_pro"
@@ -233,6 +236,7 @@ class ConvDepthConfig(_DictForm):
     decoder_features: PositiveInt = 64
     norm: ConvNorm = "group"
     use_fov_head: bool = True
+    refiner_channels: NonNegativeInt = 0
 
     def __post_init__(self) -> None:
         _require(

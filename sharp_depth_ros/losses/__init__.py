@@ -12,7 +12,7 @@ import torch
 
 from sharp_depth_ros.losses.derivatives import mage_loss, male_loss, msge_loss, ssi_mage_loss
 from sharp_depth_ros.losses.focal import fov_l2_loss
-from sharp_depth_ros.losses.log_depth import log_mae_loss, silog_mae_loss
+from sharp_depth_ros.losses.log_depth import log_mae_loss, log_mage_loss, silog_mae_loss
 from sharp_depth_ros.losses.mae import (
     mae_loss,
     mse_loss,
@@ -36,6 +36,7 @@ LOSSES: dict[str, LossFunction] = {
     "ssi_mage": ssi_mage_loss,
     "log_mae": log_mae_loss,  # L1 on log depth
     "silog_mae": silog_mae_loss,  # the same, scale-invariant
+    "log_mage": log_mage_loss,  # MAGE on log depth: depth steps scored by their ratio
     "fov_l2": fov_l2_loss,  # (B,) FOV in degrees, (B,) bool mask
 }
 
@@ -44,6 +45,7 @@ __all__ = [
     "LossFunction",
     "fov_l2_loss",
     "log_mae_loss",
+    "log_mage_loss",
     "mae_loss",
     "mage_loss",
     "male_loss",

@@ -1,18 +1,21 @@
-"""Losses on log depth: L1 of log canonical inverse depth, and its scale-invariant form.
+"""Losses on log depth: L1 of log canonical inverse depth, its scale-invariant form, its gradients.
 
 Canonical inverse depth is C = (f_px / W) / D, so log C = log(f_px / W) - log D: for a known focal
 length, |log C - log Chat| = |log D - log Dhat|, an error relative to depth (a 10 % error costs the
 same near and far). The scale-invariant form removes the mean log error per image, which also
 removes an error in f_px / W (SILog, Eigen et al., NeurIPS 2014, here with an L1 penalty).
 
-Both take `pred` and `target` (B, 1, H, W) canonical inverse depth and a bool `mask`, and return
+All take `pred` and `target` (B, 1, H, W) canonical inverse depth and a bool `mask`, and return
 the per-image mean over valid pixels averaged over the images that have any, as `mae_loss`.
+The gradient form is MAGE (§3.2) on log depth: a depth step is scored by its ratio, as the
+boundary metrics score it (`metrics.boundary`), so far steps count as much as near ones.
 """
 
 from __future__ import annotations
 
 import torch
 
+from sharp_depth_ros.losses.derivatives import DEFAULT_SCALES, mage_loss
 from sharp_depth_ros.losses.reduction import (
     check_maps,
     masked_mean_per_image,
@@ -58,3 +61,17 @@ def silog_mae_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor)
     centred = error - mean_error.view(-1, *([1] * (error.ndim - 1)))
     per_image, _ = masked_mean_per_image(centred.abs(), mask)
     return mean_over_images(per_image, has_valid)
+
+
+def log_mage_loss(
+    pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, scales: int = DEFAULT_SCALES
+) -> torch.Tensor:
+    """Multi-scale mean absolute gradient error of log canonical inverse depth.
+
+    `mage_loss` applied to log C and log Chat: scale-invariant (a constant factor adds a
+    constant to the log, which has no gradient). Shapes as `log_mae_loss`.
+    """
+    check_maps(pred, target, mask)
+    log_pred = torch.log(pred.clamp_min(LOG_FLOOR))
+    log_target = torch.log(torch.where(mask, target, torch.ones_like(target)).clamp_min(LOG_FLOOR))
+    return mage_loss(log_pred, log_target, mask, scales)

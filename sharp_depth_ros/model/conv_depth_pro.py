@@ -12,6 +12,7 @@ transposed convolutions, whose uneven kernel overlap prints a checkerboard on th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from functools import partial
 
@@ -22,6 +23,14 @@ from timm.layers import GroupNorm
 from torch import nn
 
 from sharp_depth_ros.config import ConvDepthConfig
+from sharp_depth_ros.model.conv_blocks import (
+    NORM_GROUPS,
+    ConvUnit,
+    ResidualUnit,
+    norm_layer,
+    upsample,
+)
+from sharp_depth_ros.model.full_resolution_refiner import FullResolutionRefiner
 from sharp_depth_ros.model.depth_pro import DepthProOutput, check_network_input
 
 # (pyramid scale, backbone stride) of the three levels: S, S/2, S/4 as in Depth Pro (§3.1).
@@ -32,17 +41,6 @@ DECODER_STRIDES = (4, 8, 16, 32)
 LOG_INVERSE_DEPTH_LIMIT = 12.0
 INITIAL_INVERSE_DEPTH = 0.3  # f/W = 0.8 at 2.7 m, as training.config.ModelConfig
 INITIAL_FOV_DEG = 60.0
-NORM_GROUPS = 8
-
-
-def _norm(kind: str, channels: int) -> nn.Module:
-    if kind == "batch":
-        return nn.BatchNorm2d(channels)
-    return GroupNorm(channels, math.gcd(NORM_GROUPS, channels))
-
-
-def _upsample(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
-    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
 
 
 class PyramidBatchNorm2d(nn.Module):
@@ -106,34 +104,6 @@ def create_backbone(name: str, norm: str) -> nn.Module:
     return backbone
 
 
-class ConvUnit(nn.Sequential):
-    """3x3 convolution, normalisation, ReLU."""
-
-    def __init__(self, channels_in: int, channels_out: int, norm: str) -> None:
-        super().__init__(
-            nn.Conv2d(channels_in, channels_out, kernel_size=3, padding=1, bias=False),
-            _norm(norm, channels_out),
-            nn.ReLU(inplace=True),
-        )
-
-
-class ResidualUnit(nn.Module):
-    """relu(x + norm(conv(relu(norm(conv(x)))))); the last norm starts at zero (an identity)."""
-
-    def __init__(self, channels: int, norm: str) -> None:
-        super().__init__()
-        self.residual = nn.Sequential(
-            ConvUnit(channels, channels, norm),
-            nn.Conv2d(channels, channels, kernel_size=3, padding=1, bias=False),
-            _norm(norm, channels),
-        )
-        nn.init.zeros_(self.residual[-1].weight)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Refine (B, C, H, W) features."""
-        return F.relu(x + self.residual(x))
-
-
 class ConvFovHead(nn.Module):
     """Field of view in degrees from the coarsest decoder features (§3.3), at any resolution."""
 
@@ -177,7 +147,7 @@ class ConvDepthPro(nn.Module):
                 level_channels[self._decoder_level(stride * scale)] += width
         self.projections = nn.ModuleList(
             nn.Sequential(
-                nn.Conv2d(width, features, kernel_size=1, bias=False), _norm(norm, features)
+                nn.Conv2d(width, features, kernel_size=1, bias=False), norm_layer(norm, features)
             )
             for width in level_channels
         )
@@ -191,6 +161,11 @@ class ConvDepthPro(nn.Module):
                 "conv_half": ConvUnit(half, quarter, norm),
                 "out": nn.Conv2d(quarter, 1, kernel_size=1),
             }
+        )
+        self.refiner = (
+            FullResolutionRefiner(quarter, config.refiner_channels, norm)
+            if config.refiner_channels
+            else None
         )
         self.fov = ConvFovHead(features) if config.use_fov_head else None
         self._pyramid_norms = [
@@ -218,6 +193,26 @@ class ConvDepthPro(nn.Module):
         # gradient from the first step).
         nn.init.normal_(out.weight, std=1e-3)
         nn.init.constant_(out.bias, math.log(INITIAL_INVERSE_DEPTH))
+
+    def add_refiner(self, channels: int) -> None:
+        """Give a network without one a fresh `FullResolutionRefiner` of `channels` channels.
+
+        The refiner's correction starts at zero, so the network's output is unchanged until it
+        trains; `config` records the new width, so saved weights load with it.
+
+        Raises:
+            ValueError: if the network already has a refiner or `channels` < 1.
+        """
+        if self.refiner is not None:
+            raise ValueError(
+                f"the network already has a {self.config.refiner_channels}-channel refiner"
+            )
+        if channels < 1:
+            raise ValueError(f"refiner channels must be >= 1, got {channels}")
+        quarter = self.config.decoder_features // 4
+        device = self.head["out"].weight.device
+        self.refiner = FullResolutionRefiner(quarter, channels, self.config.norm).to(device)
+        self.config = dataclasses.replace(self.config, refiner_channels=channels)
 
     @property
     def network_resolution(self) -> int:
@@ -274,9 +269,9 @@ class ConvDepthPro(nn.Module):
         lowres = None
         for index in range(len(DECODER_STRIDES) - 1, -1, -1):
             side = size // DECODER_STRIDES[index]
-            maps = [m if m.shape[-1] == side else _upsample(m, side) for m in grouped[index]]
+            maps = [m if m.shape[-1] == side else upsample(m, side) for m in grouped[index]]
             lateral = self.projections[index](torch.cat(maps, dim=1))
-            x = lateral if x is None else _upsample(x, side) + lateral
+            x = lateral if x is None else upsample(x, side) + lateral
             x = self.refinements[index](F.relu(x))
             if lowres is None:
                 lowres = x
@@ -299,10 +294,11 @@ class ConvDepthPro(nn.Module):
         check_network_input(images, size)
         features, lowres = self._decode(images)
         x = self.head["conv_quarter"](features)
-        x = self.head["conv_half"](_upsample(x, size // 2))
+        x = self.head["conv_half"](upsample(x, size // 2))
         # The 1x1 convolution and bilinear upsampling are both linear, so convolving first is
         # the same map as upsampling first, at a sixteenth of the memory.
-        z = _upsample(self.head["out"](x), size)
+        z_half = self.head["out"](x)
+        z = upsample(z_half, size) if self.refiner is None else self.refiner(images, x, z_half)
         # Log-space output: canonical inverse depth is positive everywhere, as log losses need.
         canonical = torch.exp(z.clamp(-LOG_INVERSE_DEPTH_LIMIT, LOG_INVERSE_DEPTH_LIMIT))
         fov_deg = None

@@ -52,6 +52,10 @@ class ModelConfig:
         init_layer_scale: for a fresh ViT network, the starting value of every LayerScale
             factor; 0 keeps the preset's (DINOv2's 1e-5, meant for pretrained blocks: from
             scratch it leaves the blocks nearly inert for hundreds of steps).
+        add_refiner: for a ConvDepthPro loaded from a checkpoint without a full-resolution
+            refiner, add a fresh one of this many channels (its correction starts at zero, so
+            the loaded network's output is unchanged until a `trains: refiner` stage trains
+            it); 0 = add none.
         conv_init: for a fresh ViT network (ConvDepthPro initialises itself), how the
             convolutions outside the ViTs start. "fan_in" (default): zero-mean normal weights
             with variance 1 / fan-in, where a stride-2, 2x2 transposed convolution has fan-in =
@@ -69,6 +73,7 @@ class ModelConfig:
     init_fov_deg: Annotated[float, Field(gt=0.0, lt=180.0)] = 60.0
     init_layer_scale: NonNegativeFloat = 0.0
     conv_init: ConvInit = "fan_in"
+    add_refiner: NonNegativeInt = 0
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)

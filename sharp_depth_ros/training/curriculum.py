@@ -23,7 +23,7 @@ from sharp_depth_ros.typed_config import STRICT, require_named_entries
 # ground truth). The kind decides the stage-1 loss.
 DatasetKind = Literal["metric_synthetic", "metric_real", "nonmetric_synthetic", "nonmetric_real"]
 DATASET_KINDS: tuple[str, ...] = typing.get_args(DatasetKind)
-TrainablePart = Literal["depth", "fov"]
+TrainablePart = Literal["depth", "fov", "refiner"]
 TRAINABLE_PARTS: tuple[str, ...] = typing.get_args(TrainablePart)
 FOV_LOSS = "fov_l2"
 
@@ -74,7 +74,8 @@ class StageConfig:
         objective: a key of `OBJECTIVES`, or "custom" to use `losses`.
         losses: for "custom": (kind, terms) pairs; YAML may write them as a mapping
             `{kind: [name, {name: ..., weight: ...}]}`.
-        trains: "depth" (encoders, decoder, head) or "fov" (the focal head; depth frozen).
+        trains: "depth" (encoders, decoder, head), "fov" (the focal head; depth frozen) or
+            "refiner" (the full-resolution refiner of a ConvDepthPro; the rest frozen).
         lr_encoder: Adam rate of the ViT encoders.
         lr_decoder: Adam rate of everything else that trains.
         schedule: warm-up / constant / decay fractions.

@@ -224,8 +224,9 @@ def train(
             payload = None
         network = distributed.wrap_model(model, context)
         # §3.3: the FOV stage runs a frozen depth network, its normalisation statistics included
-        # (BatchNorm would otherwise keep updating its running means in train mode).
-        model.train(stage.trains != "fov")
+        # (BatchNorm would otherwise keep updating its running means in train mode); so does a
+        # refiner stage.
+        model.train(stage.trains == "depth")
         trained_module(model, stage).train()
         loader = _stage_loader(
             config, stage, stage_index, datasets, context, step, stage_stop, start

@@ -15,7 +15,8 @@ from sharp_depth_ros.training.config import ModelConfig
 def build_model(config: ModelConfig) -> nn.Module:
     """A fresh network from a preset, or one loaded from our or the official checkpoint.
 
-    The caller seeds torch first, so every process builds identical initial weights. A fresh
+    The caller seeds torch first, so every process builds identical initial weights. A loaded
+    ConvDepthPro gains a fresh full-resolution refiner if `add_refiner` asks for one. A fresh
     network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` (see
     the networks' `init_output_biases`). The ViT Depth Pro also gets `conv_init` and, if
     `init_layer_scale` > 0, that value in every LayerScale factor of its ViTs; `ConvDepthPro`
@@ -24,7 +25,22 @@ def build_model(config: ModelConfig) -> nn.Module:
     if config.checkpoint:
         from sharp_depth_ros.checkpoints import load_checkpoint
 
-        return load_checkpoint(config.checkpoint, preset=config.preset or None).model
+        model = load_checkpoint(config.checkpoint, preset=config.preset or None).model
+        if config.add_refiner:
+            add_refiner = getattr(model, "add_refiner", None)
+            if add_refiner is None:
+                raise ValueError(
+                    f"model.add_refiner: {type(model).__name__} has no full-resolution refiner; "
+                    "only the convolutional networks (ConvDepthPro) do"
+                )
+            if model.refiner is None:
+                add_refiner(config.add_refiner)
+        return model
+    if config.add_refiner:
+        raise ValueError(
+            "model.add_refiner applies to a checkpoint; for a fresh network choose a preset "
+            "whose config has refiner_channels"
+        )
     from sharp_depth_ros.model import DepthPro, create_model
 
     model = create_model(config.preset)

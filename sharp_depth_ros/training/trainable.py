@@ -9,11 +9,22 @@ from sharp_depth_ros.training.curriculum import StageConfig
 
 
 def trained_module(model: nn.Module, stage: StageConfig) -> nn.Module:
-    """The part a stage trains: the FOV head, or the depth network (everything else)."""
+    """The part a stage trains: the FOV head, the refiner, or the depth network (all but the FOV).
+
+    Raises:
+        ValueError: if the network lacks the part the stage trains.
+    """
     if stage.trains == "fov":
         if getattr(model, "fov", None) is None:
             raise ValueError(f"stage {stage.name!r} trains the FOV head but the network has none")
         return model.fov
+    if stage.trains == "refiner":
+        if getattr(model, "refiner", None) is None:
+            raise ValueError(
+                f"stage {stage.name!r} trains the refiner but the network has none; "
+                "set model.add_refiner (or use a network whose config has refiner_channels)"
+            )
+        return model.refiner
     return model
 
 
@@ -21,8 +32,14 @@ def set_trainable(model: nn.Module, stage: StageConfig, optim: OptimConfig) -> N
     """Set `requires_grad` for a stage: only its part trains; LayerNorms stay frozen if asked.
 
     §3.3: the FOV stage trains the focal head on a frozen depth network; the depth stages leave
-    the focal head untouched (it is not even run).
+    the focal head untouched (it is not even run). A refiner stage trains only the refiner.
     """
+    if stage.trains == "refiner":
+        # Only the refiner: the depth network it corrects stays as it is.
+        refiner_parameters = {id(p) for p in trained_module(model, stage).parameters()}
+        for parameter in model.parameters():
+            parameter.requires_grad_(id(parameter) in refiner_parameters)
+        return
     fov_parameters = {id(p) for p in model.fov.parameters()} if model.fov is not None else set()
     for parameter in model.parameters():
         in_fov = id(parameter) in fov_parameters
