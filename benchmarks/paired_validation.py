@@ -115,8 +115,8 @@ def main() -> None:
             row["delta1_minus_first"], row["paired_standard_error"] = paired_difference(
                 delta1, first[0]
             )
-            row["abs_rel_minus_first"], row["abs_rel_paired_standard_error"] = (
-                paired_difference(abs_rel, first[1])
+            row["abs_rel_minus_first"], row["abs_rel_paired_standard_error"] = paired_difference(
+                abs_rel, first[1]
             )
             row["boundary_f1_minus_first"], row["boundary_f1_paired_standard_error"] = (
                 paired_difference(f1, first[2])

@@ -30,8 +30,8 @@ from sharp_depth_ros.model.conv_blocks import (
     norm_layer,
     upsample,
 )
-from sharp_depth_ros.model.full_resolution_refiner import FullResolutionRefiner
 from sharp_depth_ros.model.depth_pro import DepthProOutput, check_network_input
+from sharp_depth_ros.model.full_resolution_refiner import FullResolutionRefiner
 
 # (pyramid scale, backbone stride) of the three levels: S, S/2, S/4 as in Depth Pro (§3.1).
 PYRAMID_SCALES = (1, 2, 4)

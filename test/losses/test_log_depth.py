@@ -6,8 +6,10 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sharp_depth_ros.losses import LOSSES, log_mae_loss, silog_mae_loss
+from sharp_depth_ros.losses import LOSSES, log_mae_loss, log_mage_loss, mage_loss, silog_mae_loss
 
 
 def _maps(*values: list[float]) -> torch.Tensor:
@@ -84,3 +86,39 @@ def test_registered_for_the_curriculum():
 def test_bad_shapes_are_refused():
     with pytest.raises(ValueError, match=r"\(B, 1, H, W\)"):
         log_mae_loss(torch.ones(2, 4), torch.ones(2, 4), torch.ones(2, 4, dtype=torch.bool))
+
+
+def test_log_mage_is_mage_of_the_log_maps_and_zero_for_identical_maps():
+    generator = torch.Generator().manual_seed(0)
+    pred = torch.rand(2, 1, 16, 16, generator=generator) + 0.1
+    target = torch.rand(2, 1, 16, 16, generator=generator) + 0.1
+    mask = torch.ones_like(pred, dtype=torch.bool)
+    torch.testing.assert_close(
+        log_mage_loss(pred, target, mask), mage_loss(pred.log(), target.log(), mask)
+    )
+    assert log_mage_loss(pred, pred.clone(), mask).item() == 0.0
+    assert "log_mage" in LOSSES
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    scale=st.floats(min_value=1e-3, max_value=1e3),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+def test_log_mage_ignores_the_scale_of_the_prediction(scale, seed):
+    generator = torch.Generator().manual_seed(seed)
+    pred = torch.rand(1, 1, 12, 12, generator=generator, dtype=torch.float64) + 0.1
+    target = torch.rand(1, 1, 12, 12, generator=generator, dtype=torch.float64) + 0.1
+    mask = torch.rand(1, 1, 12, 12, generator=generator) > 0.2
+    torch.testing.assert_close(
+        log_mage_loss(pred * scale, target, mask), log_mage_loss(pred, target, mask)
+    )
+
+
+def test_log_mage_ignores_invalid_target_pixels():
+    pred = torch.full((1, 1, 12, 12), 0.5)
+    target = pred.clone()
+    mask = torch.ones_like(pred, dtype=torch.bool)
+    target[..., :, 6:] = 0.0  # invalid (sky): no log of zero reaches the loss
+    mask[..., :, 6:] = False
+    assert log_mage_loss(pred, target, mask).item() == 0.0

@@ -268,3 +268,49 @@ def test_resume_inside_the_averaging_window_matches_the_uninterrupted_run(tmp_pa
     resumed = killed_at_third_batch_then_resumed(config, tmp_path / "b", resolution=128)
     assert resumed.finished
     assert_same_weights(reference.model, resumed.model)
+
+
+def test_refiner_stage_trains_only_the_refiner_of_a_loaded_network(tmp_path):
+    """`model.add_refiner` on a checkpoint, then `trains: refiner`: the rest stays bit-exact,
+    batch-norm running statistics included."""
+    torch.manual_seed(0)
+    base = build_model(recipe([{"name": "s", "steps": 1}], preset="test-tiny-conv").model)
+    from sharp_depth_ros.checkpoints import save_native
+
+    save_native(base, tmp_path / "base.safetensors", base.config, preset="test-tiny-conv")
+    stage = flat_schedule(
+        name="edges",
+        steps=2,
+        objective="custom",
+        trains="refiner",
+        losses={"metric_synthetic": ["log_mae", {"name": "log_mage", "weight": 2.0}]},
+        lr_encoder=1e-2,
+        lr_decoder=1e-2,
+    )
+    config = TrainConfig.from_dict(
+        {
+            **recipe([stage], preset="test-tiny-conv").to_dict(),
+            "model": {
+                "preset": "test-tiny-conv",
+                "checkpoint": str(tmp_path / "base.safetensors"),
+                "add_refiner": 8,
+            },
+        }
+    )
+    scenes = StepScenes(resolution=128)
+    final = train(config, tmp_path / "run", device="cpu", progress=False, datasets=[scenes]).model
+    before, after = base.state_dict(), final.state_dict()
+    refiner_keys = [k for k in after if k.startswith("refiner.")]
+    assert refiner_keys and set(after) - set(refiner_keys) == set(before)
+    for key, value in before.items():
+        torch.testing.assert_close(after[key], value, rtol=0, atol=0, msg=key)
+    assert any(k.endswith("out.weight") and after[k].abs().sum() > 0 for k in refiner_keys)
+    saved = load_checkpoint(tmp_path / "run" / "model.safetensors").model
+    assert saved.config.refiner_channels == 8
+
+
+def test_refiner_stage_without_a_refiner_is_refused_with_the_fix(tmp_path):
+    stage = flat_schedule(name="edges", steps=1, trains="refiner")
+    config = recipe([stage], preset="test-tiny-conv")
+    with pytest.raises(ValueError, match="add_refiner"):
+        train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes(resolution=128)])

@@ -86,3 +86,14 @@ def test_vit_init_options_leave_the_conv_network_as_it_builds_itself():
         built = build_model(config).state_dict()
         for key, value in reference.items():
             assert torch.equal(built[key], value), key
+
+
+def test_add_refiner_applies_to_a_checkpoint_only(tmp_path):
+    from sharp_depth_ros.checkpoints import save_native
+
+    with pytest.raises(ValueError, match="applies to a checkpoint"):
+        build_model(ModelConfig(preset="test-tiny-conv", add_refiner=8))
+    vit = create_model("test-tiny")
+    save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
+    with pytest.raises(ValueError, match="only the convolutional networks"):
+        build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), add_refiner=8))
