@@ -91,18 +91,27 @@ def main() -> None:
     )
     parser.add_argument(
         "--edge-refinement",
-        default="none",
+        nargs="+",
+        default=["none"],
         choices=("none", "guided", "auto"),
-        help="the predictor's refinement (default none: the networks themselves are compared)",
+        help="the predictor's refinement: one for every checkpoint, or one per checkpoint in "
+        "order (default none: the networks themselves are compared)",
     )
     args = parser.parse_args()
+    refinements = args.edge_refinement
+    if len(refinements) == 1:
+        refinements = refinements * len(args.checkpoint)
+    if len(refinements) != len(args.checkpoint):
+        parser.error(
+            f"--edge-refinement: give one value or one per checkpoint ({len(args.checkpoint)})"
+        )
     first = None
-    for checkpoint in args.checkpoint:
-        delta1, abs_rel, f1 = scores(checkpoint, args.shards, args.texture, args.edge_refinement)
+    for checkpoint, refinement in zip(args.checkpoint, refinements, strict=True):
+        delta1, abs_rel, f1 = scores(checkpoint, args.shards, args.texture, refinement)
         row = {
             "checkpoint": str(checkpoint),
             "images_textured": args.texture,
-            "edge_refinement": args.edge_refinement,
+            "edge_refinement": refinement,
             "images": len(delta1),
             "delta1": float(delta1.mean()),
             "abs_rel": float(abs_rel.mean()),

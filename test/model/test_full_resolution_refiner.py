@@ -131,3 +131,16 @@ def test_trained_refiner_puts_a_step_on_the_image_edge_the_half_resolution_head_
     assert mean_f1(unrefined) < 0.5 * exact
     assert mean_f1(refined) > 0.85 * exact
     assert log_mae_loss(refined, targets, mask) < log_mae_loss(unrefined, targets, mask)
+
+
+def test_high_pass_removes_constants_and_ramps_keeps_a_dipole():
+    from sharp_depth_ros.model.full_resolution_refiner import high_pass
+
+    constant = torch.full((1, 1, 32, 32), 3.0)
+    torch.testing.assert_close(high_pass(constant, 4), torch.zeros_like(constant))
+    ramp = torch.arange(32.0).view(1, 1, 1, 32).expand(1, 1, 32, 32)
+    inner = high_pass(ramp, 4)[..., 4:-4, 4:-4]  # a linear ramp equals its window mean inside
+    torch.testing.assert_close(inner, torch.zeros_like(inner))
+    dipole = torch.zeros(1, 1, 32, 32)
+    dipole[..., 15], dipole[..., 16] = 1.0, -1.0
+    assert high_pass(dipole, 4)[..., 15].mean() > 0.8
