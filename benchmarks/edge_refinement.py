@@ -28,7 +28,12 @@ from sharp_depth_ros.atomic import atomic_write_bytes, atomic_write_text
 from sharp_depth_ros.backends.cpu_features import cpu_features
 from sharp_depth_ros.data.shards import list_shards, read_shard
 from sharp_depth_ros.evaluation.folder import list_samples, load_sample
-from sharp_depth_ros.inference.edge_refinement import EPSILON, RADIUS_FRACTION, refine_depth
+from sharp_depth_ros.inference.edge_refinement import (
+    EPSILON,
+    RADIUS_FRACTION,
+    SNAP_RATIO,
+    refine_depth,
+)
 from sharp_depth_ros.inference.predictor import DepthPredictor
 from sharp_depth_ros.metrics import boundary_f1, depth_metrics
 
@@ -86,6 +91,13 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None, help="default: the shipped model")
     parser.add_argument("--radius-fractions", type=float, nargs="+", default=[RADIUS_FRACTION])
     parser.add_argument("--epsilons", type=float, nargs="+", default=[EPSILON])
+    parser.add_argument(
+        "--snap-ratios",
+        type=float,
+        nargs="+",
+        default=[SNAP_RATIO],
+        help="step snapping after the filter (edge_refinement.snap_steps); 0 = none",
+    )
     parser.add_argument("--out", type=Path, help="write the rows as JSON here")
     parser.add_argument("--time", metavar="WxH", help="only time the refinement on one frame size")
     parser.add_argument(
@@ -102,7 +114,12 @@ def main() -> None:
     predictor = DepthPredictor.from_pretrained(
         checkpoint=args.checkpoint, device="cpu", edge_refinement="none"
     )
-    settings = [(None, None)] + [(r, e) for r in args.radius_fractions for e in args.epsilons]
+    settings = [(None, None, None)] + [
+        (r, e, snap or None)
+        for r in args.radius_fractions
+        for e in args.epsilons
+        for snap in args.snap_ratios
+    ]
     scores: dict[tuple, list[tuple[float, float, float]]] = {s: [] for s in settings}
     rows: list[np.ndarray] = []
     for rgb, depth_m, valid, focal_px in samples(args.shards, args.folder):
@@ -111,15 +128,15 @@ def main() -> None:
         dense = bool(valid.all())
         if args.pictures is not None and dense and len(rows) < 4:
             rows.append(picture_row(rgb, [raw, refine_depth(unit, raw)], depth_m))
-        for fraction, epsilon in settings:
+        for fraction, epsilon, snap in settings:
             if fraction is None:
                 depth = raw
             else:
                 radius = max(1, round(fraction * rgb.shape[1]))
-                depth = refine_depth(unit, raw, radius=radius, epsilon=epsilon)
+                depth = refine_depth(unit, raw, radius=radius, epsilon=epsilon, snap_ratio=snap)
             values = depth_metrics(depth, depth_m, valid, max_depth_m=MAX_DEPTH_M)
             f1 = boundary_f1(depth, depth_m) if dense else float("nan")
-            scores[(fraction, epsilon)].append(
+            scores[(fraction, epsilon, snap)].append(
                 (float(values["delta1"][0]), float(values["abs_rel"][0]), f1)
             )
     if rows:
@@ -129,12 +146,13 @@ def main() -> None:
         args.pictures.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(args.pictures, encoded.tobytes())
     table_rows = []
-    for (fraction, epsilon), values in scores.items():
+    for (fraction, epsilon, snap), values in scores.items():
         table = np.array(values, dtype=float)
         table_rows.append(
             {
                 "radius_fraction": fraction,
                 "epsilon": epsilon,
+                "snap_ratio": snap,
                 "images": len(table),
                 "delta1": float(table[:, 0].mean()),
                 "abs_rel": float(table[:, 1].mean()),

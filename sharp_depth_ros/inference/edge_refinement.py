@@ -7,6 +7,12 @@ function of the RGB values: where the image has an edge, the refined depth steps
 the image is smooth, the depth is left smooth. It works on log inverse depth, so it is
 scale-invariant (refining k x depth gives k x the refined depth), and it costs a few box
 filters (OpenCV, constant time in the radius).
+
+The filter moves a step onto the image edge but leaves it a few pixels wide, and those pixels
+become "flying pixels" between foreground and background in a point cloud. `snap_steps` then
+sets every pixel of a step (a window whose depth range exceeds `SNAP_RATIO`) to the nearer of
+its window's two extremes (the toggle operator of Kramer and Bruckner, 1975), so the step is one
+pixel wide; smooth surfaces are left alone.
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ EPSILON = 1e-4
 # cost per frame, and the network's own output is no finer.
 FIT_WIDTH_PX = 256
 MODES = ("auto", "guided", "none")
+# Snapping: window radius as a fraction of the width (1 px at 256, 2 at 512 and 640) and the
+# depth ratio across a window that marks a step. Chosen on throwaway renders (seeds 2000 and
+# 2002, 256 and 512 px wide), never on evaluation sets; docs/benchmarks.md#edge-refinement.
+SNAP_RADIUS_FRACTION = 1 / 256
+SNAP_RATIO = 1.1
 
 
 def _box(values: np.ndarray, radius: int) -> np.ndarray:
@@ -97,11 +108,28 @@ def fast_guided_filter(
     return ((full[..., :3] * guide).sum(axis=-1) + full[..., 3]).astype(np.float32)
 
 
+def snap_steps(depth_m: np.ndarray, radius: int, min_ratio: float = SNAP_RATIO) -> np.ndarray:
+    """Depth with every step pixel set to the nearer extreme of its window (in log depth).
+
+    A pixel whose (2 radius + 1)^2 window spans a depth ratio above `min_ratio` takes the
+    window's minimum or maximum depth, whichever is nearer in log depth; other pixels keep
+    their depth. Scale-invariant; takes positive, finite depth.
+    """
+    depth = np.ascontiguousarray(depth_m, dtype=np.float32)
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    low = cv2.erode(depth, kernel, borderType=cv2.BORDER_REPLICATE)
+    high = cv2.dilate(depth, kernel, borderType=cv2.BORDER_REPLICATE)
+    # In log depth: log d - log low < log high - log d  <=>  d^2 < low * high; no logs needed.
+    nearer = np.where(depth * depth < low * high, low, high)
+    return np.where(high > low * np.float32(min_ratio), nearer, depth)
+
+
 def refine_depth(
     image: np.ndarray,
     depth_m: np.ndarray,
     radius: int | None = None,
     epsilon: float = EPSILON,
+    snap_ratio: float | None = SNAP_RATIO,
 ) -> np.ndarray:
     """Depth (H, W) refined along the edges of `image` (H, W, 3) float in [0, 1].
 
@@ -110,6 +138,8 @@ def refine_depth(
         depth_m: positive depth; a map with non-finite values is returned unchanged.
         radius: window radius in pixels; None: RADIUS_FRACTION of the width (at least 1).
         epsilon: the ridge regulariser; larger keeps more of the input's smoothness.
+        snap_ratio: after the filter, `snap_steps` with this ratio (window radius
+            SNAP_RADIUS_FRACTION of the width, at least 1 px); None: no snapping.
 
     Raises:
         ValueError: image and depth of different sizes.
@@ -125,5 +155,8 @@ def refine_depth(
         radius = max(1, round(depth_m.shape[1] * RADIUS_FRACTION))
     log_inverse = -np.log(depth_m.astype(np.float32))
     scale = depth_m.shape[1] / FIT_WIDTH_PX
-    refined = fast_guided_filter(image, log_inverse, radius, epsilon, scale)
-    return np.exp(-refined).astype(np.float32)
+    refined = np.exp(-fast_guided_filter(image, log_inverse, radius, epsilon, scale))
+    if snap_ratio is not None:
+        snap_radius = max(1, round(depth_m.shape[1] * SNAP_RADIUS_FRACTION))
+        refined = snap_steps(refined, snap_radius, snap_ratio)
+    return refined.astype(np.float32)

@@ -11,6 +11,7 @@ from sharp_depth_ros.inference.edge_refinement import (
     fast_guided_filter,
     guided_filter,
     refine_depth,
+    snap_steps,
 )
 from sharp_depth_ros.metrics import boundary_f1
 
@@ -143,3 +144,41 @@ def test_the_cli_chooses_the_refinement():
     add_model_arguments(parser)
     assert parser.parse_args([]).edge_refinement == "auto"
     assert parser.parse_args(["--edge-refinement", "none"]).edge_refinement == "none"
+
+
+def test_snapping_makes_a_three_pixel_step_one_pixel_wide_without_flying_pixels():
+    # 1 m wall, two pixels between, 2 m wall: the in-between pixels are "flying".
+    row = np.array([1.0] * 10 + [1.2, 1.7] + [2.0] * 10, np.float32)
+    depth = row[None].repeat(5, axis=0)
+    snapped = snap_steps(depth, radius=1)
+    np.testing.assert_array_equal(snapped[2], [1.0] * 11 + [2.0] * 11)
+    assert set(np.unique(snapped)) == {1.0, 2.0}
+
+
+def test_snapping_leaves_smooth_surfaces_and_gentle_ramps_alone():
+    # A floor receding at 3 % per pixel: its 3 x 3 windows span 6 %, below the 10 % of a step.
+    depth = np.exp(0.03 * np.arange(40, dtype=np.float32))[None].repeat(6, axis=0)
+    np.testing.assert_array_equal(snap_steps(depth, radius=1), depth)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), factor=st.floats(0.01, 100.0))
+def test_snapping_is_scale_invariant_and_only_takes_values_of_the_window(seed, factor):
+    rng = np.random.default_rng(seed)
+    depth = np.exp(rng.uniform(0.0, 1.0, (12, 12))).astype(np.float32)
+    snapped = snap_steps(depth, radius=1)
+    np.testing.assert_allclose(snap_steps(depth * factor, radius=1), snapped * factor, rtol=1e-5)
+    padded = np.pad(depth, 1, mode="edge")
+    for y, x in [(0, 0), (5, 7), (11, 3)]:
+        window = padded[y : y + 3, x : x + 3]
+        assert window.min() * (1 - 1e-6) <= snapped[y, x] <= window.max() * (1 + 1e-6)
+
+
+def test_refinement_snaps_after_the_filter_and_steepens_its_step():
+    image, exact, blurred = step_scene()
+    filtered = refine_depth(image, blurred, radius=6, snap_ratio=None)
+    snapped = refine_depth(image, blurred, radius=6)
+    radius = 1  # SNAP_RADIUS_FRACTION of a 96 px width, at least 1
+    np.testing.assert_array_equal(snapped, snap_steps(filtered, radius))
+    step_ratio = lambda depth: (depth[:, 40] / depth[:, 39]).min()  # noqa: E731
+    assert step_ratio(snapped) > step_ratio(filtered) * 1.02
