@@ -59,7 +59,8 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
               "torch. onnxruntime/openvino convert other checkpoints at configure."),
     ParamSpec(name="edge_refinement", default="auto", dynamic=False, choices=EDGE_REFINEMENTS,
               description="Sharpen depth steps along the image's edges (colour guided filter, "
-              "then each step snapped to one pixel: fewer points between foreground and background); "
+              "then each step snapped to one pixel: fewer points between foreground and "
+              "background); "
               "auto: on for the convolutional default model, off for the Depth Pro ViT "
               "(the official model keeps its reference output)."),
     ParamSpec(name="require_device", default=False, dynamic=False,
