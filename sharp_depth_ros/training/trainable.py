@@ -34,16 +34,14 @@ def set_trainable(model: nn.Module, stage: StageConfig, optim: OptimConfig) -> N
     §3.3: the FOV stage trains the focal head on a frozen depth network; the depth stages leave
     the focal head untouched (it is not even run). A refiner stage trains only the refiner.
     """
-    if stage.trains == "refiner":
-        # Only the refiner: the depth network it corrects stays as it is.
-        refiner_parameters = {id(p) for p in trained_module(model, stage).parameters()}
-        for parameter in model.parameters():
-            parameter.requires_grad_(id(parameter) in refiner_parameters)
-        return
-    fov_parameters = {id(p) for p in model.fov.parameters()} if model.fov is not None else set()
+    if stage.trains == "depth":
+        fov = getattr(model, "fov", None)
+        frozen = {id(p) for p in fov.parameters()} if fov is not None else set()
+        trained = {id(p) for p in model.parameters()} - frozen
+    else:  # the FOV head or the refiner alone
+        trained = {id(p) for p in trained_module(model, stage).parameters()}
     for parameter in model.parameters():
-        in_fov = id(parameter) in fov_parameters
-        parameter.requires_grad_(in_fov if stage.trains == "fov" else not in_fov)
+        parameter.requires_grad_(id(parameter) in trained)
     if optim.freeze_layernorm:
         # Tab. 16: pretrained LayerNorms are frozen.
         for vit in model.encoder_modules():
