@@ -9,6 +9,9 @@ with their paired standard errors. The model card chose the shipped continuation
     python benchmarks/paired_validation.py --shards data/synth/robot-val data/synth/robot-val-2 \
         --checkpoint before.safetensors --checkpoint runs/continue-r2/model.safetensors
 
+`--focal` also lets the FOV head estimate each image's focal length and pairs focal delta25
+(relative error under 25 %) and the relative focal error, image by image.
+
 `--texture` scores the same scenes with a fine surface texture on every surface
 (`augment.add_surface_texture`: 20 % contrast, 1 cm features, one fixed seed per image), where
 real near surfaces differ most from the renders (docs/benchmarks.md#texture-by-depth).
@@ -28,7 +31,7 @@ from sharp_depth_ros.data.augment import add_surface_texture
 from sharp_depth_ros.data.sample import SyntheticSample
 from sharp_depth_ros.data.shards import list_shards, read_shard
 from sharp_depth_ros.inference.predictor import DepthPredictor
-from sharp_depth_ros.metrics import boundary_f1, depth_metrics
+from sharp_depth_ros.metrics import boundary_f1, depth_metrics, focal_metrics
 
 MAX_DEPTH_M = 100.0
 TEXTURE_CONTRAST, TEXTURE_FEATURE_M = 0.2, 0.01
@@ -50,28 +53,44 @@ def textured(sample: SyntheticSample, seed: int) -> np.ndarray:
 
 
 def scores(
-    checkpoint: Path, folders: list[Path], texture: bool = False, edge_refinement: str = "none"
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-image metric delta1, AbsRel and boundary F1 of one checkpoint.
+    checkpoint: Path,
+    folders: list[Path],
+    texture: bool = False,
+    edge_refinement: str = "none",
+    focal: bool = False,
+) -> dict[str, np.ndarray]:
+    """Per-image scores of one checkpoint, by name.
 
-    On textured images if asked. Boundary F1 is NaN where the depth is not valid everywhere
-    (sky), as `sharp-depth eval` leaves it out there.
+    `delta1`, `abs_rel` and `boundary_f1`; with `focal` also `focal_delta25` and
+    `focal_relative_error` of the FOV head's estimate. On textured images if asked. Boundary
+    F1 is NaN where the depth is not valid everywhere (sky), as `sharp-depth eval` leaves it
+    out there.
     """
     predictor = DepthPredictor.from_pretrained(
         checkpoint=checkpoint, device="cpu", edge_refinement=edge_refinement
     )
-    delta1, abs_rel, f1 = [], [], []
+    names = ["delta1", "abs_rel", "boundary_f1"]
+    names += ["focal_delta25", "focal_relative_error"] if focal else []
+    values: dict[str, list[float]] = {name: [] for name in names}
     for folder in folders:
         for shard in list_shards(folder):
             for sample in read_shard(shard):
-                rgb = textured(sample, len(delta1)) if texture else sample.rgb
+                rgb = textured(sample, len(values["delta1"])) if texture else sample.rgb
                 pred = predictor.predict(rgb, focal_px=sample.focal_px).depth_m
-                values = depth_metrics(pred, sample.depth_m, sample.valid, max_depth_m=MAX_DEPTH_M)
-                delta1.append(float(values["delta1"][0]))
-                abs_rel.append(float(values["abs_rel"][0]))
+                depth = depth_metrics(pred, sample.depth_m, sample.valid, max_depth_m=MAX_DEPTH_M)
+                values["delta1"].append(float(depth["delta1"][0]))
+                values["abs_rel"].append(float(depth["abs_rel"][0]))
                 dense = bool(sample.valid.all())
-                f1.append(boundary_f1(pred, sample.depth_m) if dense else math.nan)
-    return np.array(delta1), np.array(abs_rel), np.array(f1)
+                f1 = boundary_f1(pred, sample.depth_m) if dense else math.nan
+                values["boundary_f1"].append(f1)
+                if focal:
+                    estimated = predictor.predict(rgb).focal_px
+                    focal_scores = focal_metrics(estimated, sample.focal_px)
+                    values["focal_delta25"].append(float(focal_scores["delta25"][0]))
+                    values["focal_relative_error"].append(
+                        float(focal_scores["focal_relative_error"][0])
+                    )
+    return {name: np.array(column) for name, column in values.items()}
 
 
 def paired_difference(values: np.ndarray, first: np.ndarray) -> tuple[float, float]:
@@ -88,6 +107,9 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, action="append", required=True)
     parser.add_argument(
         "--texture", action="store_true", help="score images with a fine surface texture added"
+    )
+    parser.add_argument(
+        "--focal", action="store_true", help="also score the FOV head's focal length estimate"
     )
     parser.add_argument(
         "--edge-refinement",
@@ -107,29 +129,22 @@ def main() -> None:
         )
     first = None
     for checkpoint, refinement in zip(args.checkpoint, refinements, strict=True):
-        delta1, abs_rel, f1 = scores(checkpoint, args.shards, args.texture, refinement)
+        values = scores(checkpoint, args.shards, args.texture, refinement, args.focal)
         row = {
             "checkpoint": str(checkpoint),
             "images_textured": args.texture,
             "edge_refinement": refinement,
-            "images": len(delta1),
-            "delta1": float(delta1.mean()),
-            "abs_rel": float(abs_rel.mean()),
-            "boundary_f1": float(np.nanmean(f1)),
-            "boundary_images": int(np.isfinite(f1).sum()),
+            "images": len(values["delta1"]),
+            "boundary_images": int(np.isfinite(values["boundary_f1"]).sum()),
         }
+        row.update({name: float(np.nanmean(column)) for name, column in values.items()})
         if first is None:
-            first = (delta1, abs_rel, f1)
+            first = values
         else:
-            row["delta1_minus_first"], row["paired_standard_error"] = paired_difference(
-                delta1, first[0]
-            )
-            row["abs_rel_minus_first"], row["abs_rel_paired_standard_error"] = paired_difference(
-                abs_rel, first[1]
-            )
-            row["boundary_f1_minus_first"], row["boundary_f1_paired_standard_error"] = (
-                paired_difference(f1, first[2])
-            )
+            for name, column in values.items():
+                difference, error = paired_difference(column, first[name])
+                row[f"{name}_minus_first"] = difference
+                row[f"{name}_paired_standard_error"] = error
         print(json.dumps(row), flush=True)
 
 
