@@ -227,6 +227,9 @@ class ConvDepthConfig(_DictForm):
         refiner_channels: width of the image-guided stage that predicts depth at the full
             input resolution (`FullResolutionRefiner`); 0 = none, the head's half-resolution
             output is upsampled bilinearly.
+        fov_grid: the FOV head averages its last feature map over a fov_grid x fov_grid grid
+            before its linear layer; 1 = one mean over the whole image (which forgets where in
+            the image each feature is), 2 = the four quadrants.
     """
 
     architecture: ClassVar[str] = "conv_depth_pro"
@@ -237,6 +240,7 @@ class ConvDepthConfig(_DictForm):
     norm: ConvNorm = "group"
     use_fov_head: bool = True
     refiner_channels: NonNegativeInt = 0
+    fov_grid: PositiveInt = 1
 
     def __post_init__(self) -> None:
         _require(

@@ -105,24 +105,35 @@ def create_backbone(name: str, norm: str) -> nn.Module:
 
 
 class ConvFovHead(nn.Module):
-    """Field of view in degrees from the coarsest decoder features (§3.3), at any resolution."""
+    """Field of view in degrees from the coarsest decoder features (§3.3), at any resolution.
 
-    def __init__(self, features: int) -> None:
+    Two stride-2 convolutions, then the map is averaged over a `grid` x `grid` grid of cells
+    (1: the whole image) and a linear layer reads the cells' features.
+    """
+
+    def __init__(self, features: int, grid: int = 1) -> None:
         super().__init__()
+        if grid < 1:
+            raise ValueError(f"FOV head grid must be >= 1, got {grid}")
         half, quarter = features // 2, features // 4
+        self.grid = grid
         self.convs = nn.Sequential(
             nn.Conv2d(features, half, kernel_size=3, stride=2, padding=1),
             nn.ReLU(inplace=True),
             nn.Conv2d(half, quarter, kernel_size=3, stride=2, padding=1),
             nn.ReLU(inplace=True),
         )
-        self.linear = nn.Linear(quarter, 1)
+        self.linear = nn.Linear(quarter * grid * grid, 1)
         nn.init.normal_(self.linear.weight, std=1e-3)
         nn.init.constant_(self.linear.bias, INITIAL_FOV_DEG)
 
     def forward(self, lowres_features: torch.Tensor) -> torch.Tensor:
         """(B, D, S/32, S/32) detached decoder features -> (B,) FOV in degrees (unconstrained)."""
-        pooled = self.convs(lowres_features).mean(dim=(-2, -1))
+        maps = self.convs(lowres_features)
+        if self.grid == 1:
+            pooled = maps.mean(dim=(-2, -1))
+        else:
+            pooled = F.adaptive_avg_pool2d(maps, self.grid).flatten(1)
         return self.linear(pooled)[:, 0]
 
 
@@ -167,7 +178,7 @@ class ConvDepthPro(nn.Module):
             if config.refiner_channels
             else None
         )
-        self.fov = ConvFovHead(features) if config.use_fov_head else None
+        self.fov = ConvFovHead(features, config.fov_grid) if config.use_fov_head else None
         self._pyramid_norms = [
             m for m in self.backbone.modules() if isinstance(m, PyramidBatchNorm2d)
         ]
@@ -213,6 +224,20 @@ class ConvDepthPro(nn.Module):
         device = self.head["out"].weight.device
         self.refiner = FullResolutionRefiner(quarter, channels, self.config.norm).to(device)
         self.config = dataclasses.replace(self.config, refiner_channels=channels)
+
+    def replace_fov_head(self, grid: int) -> None:
+        """Give the network a fresh FOV head that pools over a `grid` x `grid` grid.
+
+        The depth network is untouched; `config` records the grid, so saved weights load with it.
+
+        Raises:
+            ValueError: if the network has no FOV head (`use_fov_head` false) or `grid` < 1.
+        """
+        if self.fov is None:
+            raise ValueError("this network has no FOV head (use_fov_head is false)")
+        device = self.head["out"].weight.device
+        self.fov = ConvFovHead(self.config.decoder_features, grid).to(device)
+        self.config = dataclasses.replace(self.config, fov_grid=grid)
 
     @property
     def network_resolution(self) -> int:

@@ -56,6 +56,9 @@ class ModelConfig:
             refiner, add a fresh one of this many channels (its correction starts at zero, so
             the loaded network's output is unchanged until a `trains: refiner` stage trains
             it); 0 = add none.
+        fov_grid: for a ConvDepthPro loaded from a checkpoint, replace its FOV head by a fresh
+            one that pools over this grid (`ConvDepthConfig.fov_grid`) when the checkpoint's
+            grid differs; the depth network is untouched. 0 = keep the checkpoint's head.
         conv_init: for a fresh ViT network (ConvDepthPro initialises itself), how the
             convolutions outside the ViTs start. "fan_in" (default): zero-mean normal weights
             with variance 1 / fan-in, where a stride-2, 2x2 transposed convolution has fan-in =
@@ -74,6 +77,7 @@ class ModelConfig:
     init_layer_scale: NonNegativeFloat = 0.0
     conv_init: ConvInit = "fan_in"
     add_refiner: NonNegativeInt = 0
+    fov_grid: NonNegativeInt = 0
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)

@@ -16,7 +16,8 @@ def build_model(config: ModelConfig) -> nn.Module:
     """A fresh network from a preset, or one loaded from our or the official checkpoint.
 
     The caller seeds torch first, so every process builds identical initial weights. A loaded
-    ConvDepthPro gains a fresh full-resolution refiner if `add_refiner` asks for one. A fresh
+    ConvDepthPro gains a fresh full-resolution refiner if `add_refiner` asks for one, and a fresh
+    FOV head (starting at `init_fov_deg`) if `fov_grid` asks for another grid. A fresh
     network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` (see
     the networks' `init_output_biases`). The ViT Depth Pro also gets `conv_init` and, if
     `init_layer_scale` > 0, that value in every LayerScale factor of its ViTs; `ConvDepthPro`
@@ -35,12 +36,23 @@ def build_model(config: ModelConfig) -> nn.Module:
                 )
             if model.refiner is None:
                 add_refiner(config.add_refiner)
+        if config.fov_grid:
+            replace_fov_head = getattr(model, "replace_fov_head", None)
+            if replace_fov_head is None:
+                raise ValueError(
+                    f"model.fov_grid: {type(model).__name__} has no grid FOV head; only the "
+                    "convolutional networks (ConvDepthPro) do"
+                )
+            if model.config.fov_grid != config.fov_grid:
+                replace_fov_head(config.fov_grid)
+                model.fov.linear.bias.data.fill_(config.init_fov_deg)
         return model
-    if config.add_refiner:
-        raise ValueError(
-            "model.add_refiner applies to a checkpoint; for a fresh network choose a preset "
-            "whose config has refiner_channels"
-        )
+    for option, field in (("add_refiner", "refiner_channels"), ("fov_grid", "fov_grid")):
+        if getattr(config, option):
+            raise ValueError(
+                f"model.{option} applies to a checkpoint; for a fresh network choose a preset "
+                f"whose config has {field}"
+            )
     from sharp_depth_ros.model import DepthPro, create_model
 
     model = create_model(config.preset)

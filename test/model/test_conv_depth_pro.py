@@ -192,3 +192,47 @@ def test_thirty_steps_overfit_two_analytic_images():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.3 * losses[0]
+
+
+def test_grid_fov_head_sees_where_features_are_and_the_mean_head_does_not():
+    from sharp_depth_ros.model.conv_depth_pro import ConvFovHead
+
+    features = torch.zeros(1, 4, 8, 8)
+    features[..., :4, :] = 1.0  # something in the top half only
+    flipped = features.flip(-2)  # the same in the bottom half
+    heads = {grid: ConvFovHead(16, grid=grid) for grid in (1, 2)}
+    with torch.no_grad():
+        for head in heads.values():
+            head.convs = nn.Identity()  # the pooling alone: 4 channels reach the linear layer
+            head.linear = nn.Linear(4 * head.grid**2, 1)
+        mean_head, grid_head = heads[1], heads[2]
+        assert grid_head.linear.in_features == 4 * mean_head.linear.in_features
+        torch.testing.assert_close(mean_head(features), mean_head(flipped), rtol=0, atol=0)
+        assert (grid_head(features) - grid_head(flipped)).abs() > 1e-3
+
+
+def test_replace_fov_head_keeps_the_depth_and_records_the_grid():
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv").eval()
+    images = _images(1, 128, seed=4)
+    with torch.no_grad():
+        before = model(images).canonical_inverse_depth
+        model.replace_fov_head(2)
+        output = model(images)
+    torch.testing.assert_close(output.canonical_inverse_depth, before, rtol=0, atol=0)
+    assert model.config.fov_grid == 2 and model.fov.grid == 2
+    assert output.fov_deg.shape == (1,)
+    rebuilt = ConvDepthPro(model.config)
+    rebuilt.load_state_dict(model.state_dict())  # the recorded config gives matching shapes
+    headless = create_model("test-tiny-conv", use_fov_head=False)
+    with pytest.raises(ValueError, match="no FOV head"):
+        headless.replace_fov_head(2)
+
+
+def test_configs_without_fov_grid_build_the_mean_head():
+    config = network_config_from_dict(
+        {"backbone": "resnet18", "resolution": 256, "norm": "batch"}, "conv_depth_pro"
+    )
+    assert config.fov_grid == 1
+    with pytest.raises(ValueError, match="fov_grid"):
+        dataclasses.replace(config, fov_grid=0)

@@ -97,3 +97,27 @@ def test_add_refiner_applies_to_a_checkpoint_only(tmp_path):
     save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
     with pytest.raises(ValueError, match="only the convolutional networks"):
         build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), add_refiner=8))
+
+
+def test_fov_grid_replaces_the_head_of_a_checkpoint_only(tmp_path):
+    from sharp_depth_ros.checkpoints import save_native
+
+    with pytest.raises(ValueError, match="fov_grid applies to a checkpoint"):
+        build_model(ModelConfig(preset="test-tiny-conv", fov_grid=2))
+    torch.manual_seed(0)
+    base = create_model("test-tiny-conv")
+    save_native(base, tmp_path / "conv.safetensors", base.config, preset="test-tiny-conv")
+    built = build_model(
+        ModelConfig(checkpoint=str(tmp_path / "conv.safetensors"), fov_grid=2, init_fov_deg=70.0)
+    )
+    assert built.config.fov_grid == 2
+    torch.testing.assert_close(built.fov.linear.bias, torch.tensor([70.0]))
+    depth_keys = [k for k in base.state_dict() if not k.startswith("fov.")]
+    for key in depth_keys:
+        assert torch.equal(built.state_dict()[key], base.state_dict()[key]), key
+    kept = build_model(ModelConfig(checkpoint=str(tmp_path / "conv.safetensors"), fov_grid=1))
+    assert torch.equal(kept.fov.linear.weight, base.fov.linear.weight)
+    vit = create_model("test-tiny")
+    save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
+    with pytest.raises(ValueError, match="only the convolutional networks"):
+        build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), fov_grid=2))
