@@ -1,6 +1,10 @@
 """Node benchmarks: per-frame overhead outside the network, and end-to-end latency / output rate.
 
     python benchmarks/bench_node.py [--preset test-tiny] [--repeats 30]
+    python benchmarks/bench_node.py --preset "" --backend openvino --precision auto --no-overhead
+
+`--preset ""` is the shipped default model; `--backend` and `--precision` are the node's
+parameters of those names.
 
 1. Overhead at 640x480 and 1920x1080: Image -> RGB conversion, depth -> 32FC1 Image, CameraInfo,
    organised xyz+rgb cloud at stride 1, and rclpy publish of the three messages (serialisation
@@ -67,9 +71,18 @@ def overhead_ms(width: int, height: int, repeats: int) -> dict[str, float]:
     return result
 
 
-def end_to_end(preset: str, duration_s: float = 6.0, rate_hz: float = 30.0) -> dict[str, float]:
-    command = [sys.executable, "-m", "sharp_depth_ros.ros.node", "--ros-args", "-p",
-               f"preset:={preset}", "-p", "device:=cpu", "-p", "input_reliability:=reliable",
+def end_to_end(
+    preset: str,
+    backend: str = "auto",
+    precision: str = "fp32",
+    duration_s: float = 6.0,
+    rate_hz: float = 30.0,
+) -> dict[str, float]:
+    # An empty override cannot be parsed by rcl: leave preset out for the default model.
+    model = ["-p", f"preset:={preset}"] if preset else []
+    command = [sys.executable, "-m", "sharp_depth_ros.ros.node", "--ros-args", *model,
+               "-p", "device:=cpu", "-p", "input_reliability:=reliable",
+               "-p", f"backend:={backend}", "-p", f"precision:={precision}",
                "-p", "focal_source:=fixed", "-p", "fixed_focal_px:=500.0",
                "-p", "diagnostics_period_s:=0.5"]  # fmt: skip
     node = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -109,15 +122,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="test-tiny")
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--backend", default="auto", help="the node's backend parameter")
+    parser.add_argument("--precision", default="fp32", help="the node's precision parameter")
+    parser.add_argument(
+        "--no-overhead", dest="overhead", action="store_false", help="end to end only"
+    )
     args = parser.parse_args()
     rclpy.init()
     try:
-        for width, height in ((640, 480), (1920, 1080)):
+        for width, height in ((640, 480), (1920, 1080)) if args.overhead else ():
             result = overhead_ms(width, height, args.repeats)
             print(f"overhead {width}x{height} (median ms): "
                   + ", ".join(f"{k} {v:.2f}" for k, v in result.items()))  # fmt: skip
-        result = end_to_end(args.preset)
-        print(f"end-to-end 640x480 {args.preset}: "
+        result = end_to_end(args.preset, args.backend, args.precision)
+        print(f"end-to-end 640x480 {args.preset or 'default'} {args.backend} {args.precision}: "
               + ", ".join(f"{k} {v:.1f}" for k, v in result.items()))  # fmt: skip
     finally:
         rclpy.shutdown()
