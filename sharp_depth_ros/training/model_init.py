@@ -45,7 +45,8 @@ def build_model(config: ModelConfig) -> nn.Module:
                 )
             if model.config.fov_grid != config.fov_grid:
                 replace_fov_head(config.fov_grid)
-                model.fov.linear.bias.data.fill_(config.init_fov_deg)
+                with torch.no_grad():
+                    model.fov.linear.bias.fill_(config.init_fov_deg)
         return model
     for option, field in (("add_refiner", "refiner_channels"), ("fov_grid", "fov_grid")):
         if getattr(config, option):
