@@ -10,7 +10,11 @@ from sharp_depth_ros.backends.cpu_features import parse_cpuinfo
 from sharp_depth_ros.backends.onnx_export import export_onnx
 from sharp_depth_ros.model import create_model
 from sharp_depth_ros.ros import model_loading
-from sharp_depth_ros.ros.model_loading import load_predictor, resolve_device_and_precision
+from sharp_depth_ros.ros.model_loading import (
+    faster_backend_hint,
+    load_predictor,
+    resolve_device_and_precision,
+)
 from sharp_depth_ros.ros.parameters import NodeParams
 
 AVX2_ONLY = parse_cpuinfo("model name: EPYC\nflags: avx2 fma\n")
@@ -81,3 +85,54 @@ def test_an_int8_checkpoint_loads_with_precision_int8_and_fp32_is_refused(tmp_pa
     fp32 = export_onnx(model, tmp_path / "fp32.onnx")
     with pytest.raises(ValueError, match="needs an int8 ONNX file"):
         load_predictor(params.replace(checkpoint=str(fp32)))
+
+
+@pytest.mark.parametrize(
+    ("backend", "device", "cpu", "openvino_installed", "hinted"),
+    [
+        ("torch", "cpu", NATIVE_BF16, True, True),
+        ("torch", "cpu", AVX2_ONLY, True, False),
+        ("torch", "cpu", NATIVE_BF16, False, False),
+        ("torch", "cuda", NATIVE_BF16, True, False),
+        ("openvino", "cpu", NATIVE_BF16, True, False),
+        ("onnxruntime", "cpu", NATIVE_BF16, True, False),
+    ],
+)
+def test_the_openvino_hint_comes_only_where_it_holds(
+    backend, device, cpu, openvino_installed, hinted
+):
+    hint = faster_backend_hint(backend, device, cpu, openvino_installed)
+    assert (hint is not None) == hinted
+    if hinted:
+        assert "backend:=openvino precision:=auto" in hint and "avx512_bf16" in hint
+
+
+class _Logger:
+    def __init__(self) -> None:
+        self.infos: list[str] = []
+
+    def info(self, message: str) -> None:
+        self.infos.append(message)
+
+    def warning(self, message: str) -> None:
+        pass
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.logger = _Logger()
+
+    def get_logger(self) -> _Logger:
+        return self.logger
+
+
+def test_load_predictor_logs_the_hint_on_a_native_bf16_cpu(monkeypatch):
+    monkeypatch.setattr(model_loading, "cpu_features", lambda: NATIVE_BF16)
+    monkeypatch.setattr(precision_module, "cpu_features", lambda: NATIVE_BF16)
+    node = _Node()
+    load_predictor(NodeParams(preset="test-tiny", device="cpu"), node)
+    installed = model_loading.importlib.util.find_spec("openvino") is not None
+    assert any("backend:=openvino" in line for line in node.logger.infos) == installed
+    quiet = _Node()
+    load_predictor(NodeParams(preset="test-tiny", device="cpu", backend="openvino"), quiet)
+    assert not any("backend:=openvino" in line for line in quiet.logger.infos)
