@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from timm.layers import LayerScale
@@ -28,21 +29,15 @@ def build_model(config: ModelConfig) -> nn.Module:
 
         model = load_checkpoint(config.checkpoint, preset=config.preset or None).model
         if config.add_refiner:
-            add_refiner = getattr(model, "add_refiner", None)
-            if add_refiner is None:
-                raise ValueError(
-                    f"model.add_refiner: {type(model).__name__} has no full-resolution refiner; "
-                    "only the convolutional networks (ConvDepthPro) do"
-                )
+            add_refiner = _conv_network_method(
+                model, "add_refiner", "add_refiner", "full-resolution refiner"
+            )
             if model.refiner is None:
                 add_refiner(config.add_refiner)
         if config.fov_grid:
-            replace_fov_head = getattr(model, "replace_fov_head", None)
-            if replace_fov_head is None:
-                raise ValueError(
-                    f"model.fov_grid: {type(model).__name__} has no grid FOV head; only the "
-                    "convolutional networks (ConvDepthPro) do"
-                )
+            replace_fov_head = _conv_network_method(
+                model, "fov_grid", "replace_fov_head", "grid FOV head"
+            )
             if model.config.fov_grid != config.fov_grid:
                 replace_fov_head(config.fov_grid)
                 with torch.no_grad():
@@ -67,6 +62,23 @@ def build_model(config: ModelConfig) -> nn.Module:
                 if isinstance(module, LayerScale):
                     module.gamma.fill_(config.init_layer_scale)
     return model
+
+
+def _conv_network_method(
+    model: nn.Module, option: str, method: str, part: str
+) -> Callable[[int], None]:
+    """`model`'s bound `method`, which only ConvDepthPro has.
+
+    Raises:
+        ValueError: naming the recipe's `model.<option>` when the network lacks it.
+    """
+    bound = getattr(model, method, None)
+    if bound is None:
+        raise ValueError(
+            f"model.{option}: {type(model).__name__} has no {part}; only the convolutional "
+            "networks (ConvDepthPro) do"
+        )
+    return bound
 
 
 def fan_in_init(model: nn.Module) -> None:
