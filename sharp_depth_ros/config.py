@@ -230,6 +230,10 @@ class ConvDepthConfig(_DictForm):
         fov_grid: the FOV head averages its last feature map over a fov_grid x fov_grid grid
             before its linear layer; 1 = one mean over the whole image (which forgets where in
             the image each feature is), 2 = the four quadrants.
+        fov_encoder_stages: give the FOV head an image encoder of its own (§3.3): the first
+            this many stages of a second `backbone` (1-4, ending at stride 4, 8, 16 or 32),
+            whose projected map is added to the frozen decoder features the head reads;
+            0 = none, the head reads the decoder features alone.
     """
 
     architecture: ClassVar[str] = "conv_depth_pro"
@@ -241,6 +245,7 @@ class ConvDepthConfig(_DictForm):
     use_fov_head: bool = True
     refiner_channels: NonNegativeInt = 0
     fov_grid: PositiveInt = 1
+    fov_encoder_stages: Annotated[int, Field(ge=0, le=4)] = 0
 
     def __post_init__(self) -> None:
         _require(

@@ -77,11 +77,14 @@ class PyramidBatchNorm2d(nn.Module):
         )
 
 
-def create_backbone(name: str, norm: str) -> nn.Module:
+def create_backbone(name: str, norm: str, out_indices: tuple[int, ...] = (1, 2, 3, 4)) -> nn.Module:
     """A randomly initialised timm CNN returning its stride 4, 8, 16 and 32 feature maps.
 
+    `out_indices` picks fewer of those maps (1-4 for strides 4-32); timm drops the stages
+    after the last one.
+
     Raises:
-        ValueError: unknown model name, or a model without those four strides.
+        ValueError: unknown model name, or a model without those strides.
     """
     if not timm.is_model(name):
         raise ValueError(f"backbone={name!r} is not a timm model name")
@@ -92,31 +95,60 @@ def create_backbone(name: str, norm: str) -> nn.Module:
     try:
         # pretrained=False always: no weights are downloaded, the network trains from scratch.
         backbone = timm.create_model(
-            name, pretrained=False, features_only=True, out_indices=(1, 2, 3, 4), **options
+            name, pretrained=False, features_only=True, out_indices=out_indices, **options
         )
     except (TypeError, RuntimeError, ValueError) as error:
         raise ValueError(f"cannot build backbone {name!r} with norm={norm!r}: {error}") from error
     strides = tuple(backbone.feature_info.reduction())
-    if strides != BACKBONE_STRIDES:
-        raise ValueError(
-            f"backbone {name!r} gives feature strides {strides}; expected {BACKBONE_STRIDES}"
-        )
+    expected = tuple(BACKBONE_STRIDES[index - 1] for index in out_indices)
+    if strides != expected:
+        raise ValueError(f"backbone {name!r} gives feature strides {strides}; expected {expected}")
     return backbone
+
+
+class FovImageEncoder(nn.Module):
+    """The FOV head's own image encoder (§3.3): the first stages of a CNN, projected.
+
+    Its 1x1 projection to the decoder width starts at zero, so a head that gains the encoder
+    gives exactly its earlier output until the focal stage trains it.
+    """
+
+    def __init__(self, backbone: str, norm: str, stages: int, features: int) -> None:
+        super().__init__()
+        if not 1 <= stages <= len(BACKBONE_STRIDES):
+            raise ValueError(f"FOV encoder stages must be 1-{len(BACKBONE_STRIDES)}, got {stages}")
+        self.stages = stages
+        # Area averaging brings the last map to the decoder's coarsest stride.
+        self.pool = BACKBONE_STRIDES[-1] // BACKBONE_STRIDES[stages - 1]
+        self.backbone = create_backbone(backbone, norm, out_indices=(stages,))
+        width = self.backbone.feature_info.channels()[-1]
+        self.projection = nn.Conv2d(width, features, kernel_size=1)
+        nn.init.zeros_(self.projection.weight)
+        nn.init.zeros_(self.projection.bias)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, 3, S, S) normalised images -> (B, D, S/32, S/32) features."""
+        encoded = self.projection(self.backbone(images)[-1])
+        return encoded if self.pool == 1 else F.avg_pool2d(encoded, self.pool)
 
 
 class ConvFovHead(nn.Module):
     """Field of view in degrees from the coarsest decoder features (§3.3), at any resolution.
 
-    Two stride-2 convolutions, then the map is averaged over a `grid` x `grid` grid of cells
-    (1: the whole image) and a linear layer reads the cells' features.
+    With an image encoder, its map is added to those features first. Two stride-2
+    convolutions, then the map is averaged over a `grid` x `grid` grid of cells (1: the whole
+    image) and a linear layer reads the cells' features.
     """
 
-    def __init__(self, features: int, grid: int = 1) -> None:
+    def __init__(
+        self, features: int, grid: int = 1, encoder: FovImageEncoder | None = None
+    ) -> None:
         super().__init__()
         if grid < 1:
             raise ValueError(f"FOV head grid must be >= 1, got {grid}")
         half, quarter = features // 2, features // 4
         self.grid = grid
+        self.encoder = encoder
         self.convs = nn.Sequential(
             nn.Conv2d(features, half, kernel_size=3, stride=2, padding=1),
             nn.ReLU(inplace=True),
@@ -127,8 +159,18 @@ class ConvFovHead(nn.Module):
         nn.init.normal_(self.linear.weight, std=1e-3)
         nn.init.constant_(self.linear.bias, INITIAL_FOV_DEG)
 
-    def forward(self, lowres_features: torch.Tensor) -> torch.Tensor:
-        """(B, D, S/32, S/32) detached decoder features -> (B,) FOV in degrees (unconstrained)."""
+    def forward(
+        self, lowres_features: torch.Tensor, images: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """(B, D, S/32, S/32) detached decoder features -> (B,) FOV in degrees (unconstrained).
+
+        Raises:
+            ValueError: if the head has an image encoder and `images` is None.
+        """
+        if self.encoder is not None:
+            if images is None:
+                raise ValueError("this FOV head has an image encoder: pass the images")
+            lowres_features = lowres_features + self.encoder(images)
         maps = self.convs(lowres_features)
         if self.grid == 1:
             pooled = maps.mean(dim=(-2, -1))
@@ -178,11 +220,21 @@ class ConvDepthPro(nn.Module):
             if config.refiner_channels
             else None
         )
-        self.fov = ConvFovHead(features, config.fov_grid) if config.use_fov_head else None
+        self.fov = (
+            ConvFovHead(features, config.fov_grid, self._fov_encoder(config.fov_encoder_stages))
+            if config.use_fov_head
+            else None
+        )
         self._pyramid_norms = [
             m for m in self.backbone.modules() if isinstance(m, PyramidBatchNorm2d)
         ]
         self._init_weights()
+
+    def _fov_encoder(self, stages: int) -> FovImageEncoder | None:
+        if not stages:
+            return None
+        config = self.config
+        return FovImageEncoder(config.backbone, config.norm, stages, config.decoder_features)
 
     @staticmethod
     def _decoder_level(stride: int) -> int:
@@ -236,8 +288,34 @@ class ConvDepthPro(nn.Module):
         if self.fov is None:
             raise ValueError("this network has no FOV head (use_fov_head is false)")
         device = self.head["out"].weight.device
-        self.fov = ConvFovHead(self.config.decoder_features, grid).to(device)
+        encoder = self._fov_encoder(self.config.fov_encoder_stages)
+        self.fov = ConvFovHead(self.config.decoder_features, grid, encoder).to(device)
         self.config = dataclasses.replace(self.config, fov_grid=grid)
+
+    def add_fov_encoder(self, stages: int) -> None:
+        """Give the FOV head an image encoder: the depth backbone's first `stages` stages, copied.
+
+        The copy starts from the trained depth backbone's weights (Depth Pro starts its FOV
+        encoder from pretrained weights too), and its projection from zero, so the head's
+        output is unchanged until it trains; `config` records the stages, so saved weights
+        load with it.
+
+        Raises:
+            ValueError: if the network has no FOV head, its head has an encoder already, or
+                `stages` is not 1-4.
+        """
+        if self.fov is None:
+            raise ValueError("this network has no FOV head (use_fov_head is false)")
+        if self.fov.encoder is not None:
+            raise ValueError(
+                f"the FOV head already has a {self.config.fov_encoder_stages}-stage image encoder"
+            )
+        encoder = self._fov_encoder(stages)
+        missing, _ = encoder.backbone.load_state_dict(self.backbone.state_dict(), strict=False)
+        if missing:
+            raise ValueError(f"FOV encoder weights missing from the depth backbone: {missing}")
+        self.fov.encoder = encoder.to(self.head["out"].weight.device)
+        self.config = dataclasses.replace(self.config, fov_encoder_stages=stages)
 
     @property
     def network_resolution(self) -> int:
@@ -245,8 +323,12 @@ class ConvDepthPro(nn.Module):
         return self.config.resolution
 
     def encoder_modules(self) -> list[nn.Module]:
-        """The modules that take the encoder learning rate: the backbone."""
-        return [self.backbone]
+        """The modules that take the encoder learning rate: the backbone(s).
+
+        The FOV head's image encoder counts too: it is a copy of the backbone's first stages.
+        """
+        fov_encoder = self.fov.encoder if self.fov is not None else None
+        return [self.backbone] + ([fov_encoder.backbone] if fov_encoder is not None else [])
 
     def set_inference_options(
         self, patch_micro_batch: int | None = None, reduced_pyramid: bool = False
@@ -329,5 +411,5 @@ class ConvDepthPro(nn.Module):
         fov_deg = None
         if run_fov and self.fov is not None:
             # §3.3: the FOV head is trained on frozen depth features.
-            fov_deg = self.fov(lowres.detach())
+            fov_deg = self.fov(lowres.detach(), images)
         return DepthProOutput(canonical_inverse_depth=canonical, fov_deg=fov_deg)

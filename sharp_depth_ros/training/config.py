@@ -59,6 +59,10 @@ class ModelConfig:
         fov_grid: for a ConvDepthPro loaded from a checkpoint, replace its FOV head by a fresh
             one that pools over this grid (`ConvDepthConfig.fov_grid`) when the checkpoint's
             grid differs; the depth network is untouched. 0 = keep the checkpoint's head.
+        fov_encoder_stages: for a ConvDepthPro loaded from a checkpoint whose FOV head has no
+            image encoder, give it one (`ConvDepthConfig.fov_encoder_stages`): a copy of the
+            trained depth backbone's first this many stages, whose projection starts at zero
+            (the head's output is unchanged until a focal stage trains it); 0 = add none.
         conv_init: for a fresh ViT network (ConvDepthPro initialises itself), how the
             convolutions outside the ViTs start. "fan_in" (default): zero-mean normal weights
             with variance 1 / fan-in, where a stride-2, 2x2 transposed convolution has fan-in =
@@ -78,6 +82,7 @@ class ModelConfig:
     conv_init: ConvInit = "fan_in"
     add_refiner: NonNegativeInt = 0
     fov_grid: NonNegativeInt = 0
+    fov_encoder_stages: Annotated[int, Field(ge=0, le=4)] = 0
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)

@@ -18,7 +18,8 @@ def build_model(config: ModelConfig) -> nn.Module:
 
     The caller seeds torch first, so every process builds identical initial weights. A loaded
     ConvDepthPro gains a fresh full-resolution refiner if `add_refiner` asks for one, and a fresh
-    FOV head (starting at `init_fov_deg`) if `fov_grid` asks for another grid. A fresh
+    FOV head (starting at `init_fov_deg`) if `fov_grid` asks for another grid, and an image
+    encoder for its FOV head if `fov_encoder_stages` asks for one. A fresh
     network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` (see
     the networks' `init_output_biases`). The ViT Depth Pro also gets `conv_init` and, if
     `init_layer_scale` > 0, that value in every LayerScale factor of its ViTs; `ConvDepthPro`
@@ -42,8 +43,18 @@ def build_model(config: ModelConfig) -> nn.Module:
                 replace_fov_head(config.fov_grid)
                 with torch.no_grad():
                     model.fov.linear.bias.fill_(config.init_fov_deg)
+        if config.fov_encoder_stages:
+            add_fov_encoder = _conv_network_method(
+                model, "fov_encoder_stages", "add_fov_encoder", "FOV image encoder"
+            )
+            if model.config.fov_encoder_stages == 0:
+                add_fov_encoder(config.fov_encoder_stages)
         return model
-    for option, field in (("add_refiner", "refiner_channels"), ("fov_grid", "fov_grid")):
+    for option, field in (
+        ("add_refiner", "refiner_channels"),
+        ("fov_grid", "fov_grid"),
+        ("fov_encoder_stages", "fov_encoder_stages"),
+    ):
         if getattr(config, option):
             raise ValueError(
                 f"model.{option} applies to a checkpoint; for a fresh network choose a preset "

@@ -115,3 +115,20 @@ def test_cli_export_writes_a_runnable_file(tmp_path, capsys):
     size = get_preset("test-tiny").network_resolution
     depth, fov = session.run(None, {"image": np.zeros((1, 3, size, size), np.float32)})
     assert depth.shape == (1, 1, size, size) and fov.shape == (1,)
+
+
+def test_fov_head_with_an_image_encoder_exports_and_matches_torch(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv", fov_encoder_stages=2).eval()
+    with torch.no_grad():
+        model.fov.encoder.projection.weight.normal_(std=0.5)  # as if trained: it reads the image
+    path = export_onnx(model, tmp_path / "m.onnx", preset="test-tiny-conv")
+    assert read_onnx_info(path).config.fov_encoder_stages == 2
+    size = model.network_resolution
+    images = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    with torch.no_grad():
+        expected = model(images).fov_deg.numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    _, fov = session.run(None, {"image": images.numpy()})
+    np.testing.assert_allclose(fov, expected, rtol=1e-4)

@@ -91,6 +91,11 @@ def test_wrong_input_size_is_refused(tiny):
 
 def test_encoder_modules_are_the_backbone(tiny):
     assert tiny.encoder_modules() == [tiny.backbone]
+    with_encoder = create_model("test-tiny-conv", fov_encoder_stages=2)
+    assert with_encoder.encoder_modules() == [
+        with_encoder.backbone,
+        with_encoder.fov.encoder.backbone,
+    ]
 
 
 def test_pyramid_options_of_the_vit_are_refused(tiny):
@@ -236,3 +241,59 @@ def test_configs_without_fov_grid_build_the_mean_head():
     assert config.fov_grid == 1
     with pytest.raises(ValueError, match="fov_grid"):
         dataclasses.replace(config, fov_grid=0)
+
+
+def test_add_fov_encoder_copies_the_backbone_and_changes_nothing_until_trained():
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv").eval()
+    images = _images(2, 128, seed=5)
+    with torch.no_grad():
+        before = model(images)
+        model.add_fov_encoder(3)
+        after = model(images)
+    torch.testing.assert_close(after.canonical_inverse_depth, before.canonical_inverse_depth)
+    torch.testing.assert_close(after.fov_deg, before.fov_deg, rtol=0, atol=0)
+    assert model.config.fov_encoder_stages == 3
+    encoder = model.fov.encoder.backbone
+    assert not hasattr(encoder, "layer4")  # timm stops at the last stage asked for
+    depth_weights = model.backbone.state_dict()
+    for key, value in encoder.state_dict().items():
+        assert torch.equal(value, depth_weights[key]), key
+    # Trained (a nonzero projection), the head reads the image through the encoder.
+    with torch.no_grad():
+        model.fov.encoder.projection.weight.normal_(std=0.5)
+        changed = model(images).fov_deg
+        flipped = model(images.flip(-1)).fov_deg
+    assert (changed - before.fov_deg).abs().max() > 1e-4
+    assert (changed - flipped).abs().max() > 1e-6
+    rebuilt = ConvDepthPro(model.config).eval()
+    rebuilt.load_state_dict(model.state_dict())  # the recorded config gives matching shapes
+    with torch.no_grad():
+        torch.testing.assert_close(rebuilt(images).fov_deg, changed)
+
+
+def test_fov_encoder_loss_reaches_the_encoder_and_not_the_depth_network():
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv", fov_encoder_stages=2)
+    with torch.no_grad():
+        model.fov.encoder.projection.weight.normal_(std=0.1)
+    model(_images(2, 128, seed=6)).fov_deg.sum().backward()
+    assert model.fov.encoder.backbone.conv1.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.backbone.parameters())
+    assert all(p.grad is None for p in model.projections.parameters())
+
+
+def test_fov_encoder_is_refused_where_it_cannot_go():
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv", fov_encoder_stages=1)
+    with pytest.raises(ValueError, match="already has a 1-stage image encoder"):
+        model.add_fov_encoder(2)
+    with pytest.raises(ValueError, match="no FOV head"):
+        create_model("test-tiny-conv", use_fov_head=False).add_fov_encoder(2)
+    with pytest.raises(ValueError, match="stages must be 1-4"):
+        create_model("test-tiny-conv").add_fov_encoder(5)
+    with pytest.raises(ValueError, match="fov_encoder_stages"):
+        dataclasses.replace(model.config, fov_encoder_stages=5)
+    with pytest.raises(ValueError, match="pass the images"):
+        model.fov(torch.zeros(1, 16, 4, 4))
+    assert ConvDepthConfig().fov_encoder_stages == 0  # old files build the head without one

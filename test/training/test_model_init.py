@@ -121,3 +121,32 @@ def test_fov_grid_replaces_the_head_of_a_checkpoint_only(tmp_path):
     save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
     with pytest.raises(ValueError, match="only the convolutional networks"):
         build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), fov_grid=2))
+
+
+def test_fov_encoder_stages_give_a_checkpoint_an_encoder_copied_from_its_backbone(tmp_path):
+    from sharp_depth_ros.checkpoints import load_checkpoint, save_native
+
+    with pytest.raises(ValueError, match="fov_encoder_stages applies to a checkpoint"):
+        build_model(ModelConfig(preset="test-tiny-conv", fov_encoder_stages=3))
+    torch.manual_seed(0)
+    base = create_model("test-tiny-conv")
+    save_native(base, tmp_path / "conv.safetensors", base.config, preset="test-tiny-conv")
+    built = build_model(
+        ModelConfig(checkpoint=str(tmp_path / "conv.safetensors"), fov_encoder_stages=3)
+    )
+    assert built.config.fov_encoder_stages == 3
+    for key, value in base.state_dict().items():  # depth and the head's own layers kept
+        assert torch.equal(built.state_dict()[key], value), key
+    copied = built.fov.encoder.backbone.state_dict()
+    for key in ("conv1.weight", "layer3.0.conv1.weight"):
+        assert torch.equal(copied[key], base.state_dict()[f"backbone.{key}"]), key
+    save_native(built, tmp_path / "with.safetensors", built.config, preset="test-tiny-conv")
+    loaded = load_checkpoint(tmp_path / "with.safetensors").model
+    assert loaded.config.fov_encoder_stages == 3
+    assert torch.equal(
+        loaded.fov.encoder.backbone.conv1.weight, built.fov.encoder.backbone.conv1.weight
+    )
+    vit = create_model("test-tiny")
+    save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
+    with pytest.raises(ValueError, match="only the convolutional networks"):
+        build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), fov_encoder_stages=3))
