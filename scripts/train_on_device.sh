@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One-shot GPU run of the default model's recipe (issue 15): train
 # config/train/sharp-small-robot-device.yaml (the CPU recipe's curriculum at batch 32, bf16) on a
-# lent GPU machine and leave the weights in $OUT, split into parts of 12 MB (a device call returns
-# files of at most 16 MB). Evaluation runs back here: benchmarks/model_card_eval.py.
+# lent GPU machine and leave the weights in $OUT, split into parts of 15 MB (a device call returns
+# at most 8 files of 16 MiB: two 29 MB weight files in two parts each, and the logs). Evaluation
+# runs back here: benchmarks/model_card_eval.py.
 #
 # Data. The device machine has no Mitsuba (its wheel alone nearly fills the 64 MiB a call may
 # carry), so the shards are rendered here and carried compactly (a tenth of their size):
@@ -90,7 +91,7 @@ EOF
 
 export_weights() {  # source name
   "$PY" scripts/export_weights.py "$RUN/recipe.yaml" "$1" "$OUT/$2" --fp16
-  split -b 12000000 -d "$OUT/$2" "$OUT/$2.part" && rm "$OUT/$2"
+  split -b 15000000 -d "$OUT/$2" "$OUT/$2.part" && rm "$OUT/$2"
 }
 if [ -f "$RUN/model.safetensors" ]; then
   export_weights "$RUN/model.safetensors" sharp-small.safetensors

@@ -310,12 +310,27 @@ class ConvDepthPro(nn.Module):
             raise ValueError(
                 f"the FOV head already has a {self.config.fov_encoder_stages}-stage image encoder"
             )
-        encoder = self._fov_encoder(stages)
+        self.fov.encoder = self._fov_encoder(stages).to(self.head["out"].weight.device)
+        self.config = dataclasses.replace(self.config, fov_encoder_stages=stages)
+        self.start_fov_encoder_from_backbone()
+
+    @torch.no_grad()
+    def start_fov_encoder_from_backbone(self) -> None:
+        """Copy the depth backbone's current weights into the FOV encoder; zero its projection.
+
+        The head's output is then what it was without the encoder until the encoder trains.
+
+        Raises:
+            ValueError: if the FOV head has no image encoder.
+        """
+        encoder = self.fov.encoder if self.fov is not None else None
+        if encoder is None:
+            raise ValueError("the FOV head has no image encoder (fov_encoder_stages is 0)")
         missing, _ = encoder.backbone.load_state_dict(self.backbone.state_dict(), strict=False)
         if missing:
             raise ValueError(f"FOV encoder weights missing from the depth backbone: {missing}")
-        self.fov.encoder = encoder.to(self.head["out"].weight.device)
-        self.config = dataclasses.replace(self.config, fov_encoder_stages=stages)
+        encoder.projection.weight.zero_()
+        encoder.projection.bias.zero_()
 
     @property
     def network_resolution(self) -> int:

@@ -63,6 +63,8 @@ class ModelConfig:
             image encoder, give it one (`ConvDepthConfig.fov_encoder_stages`): a copy of the
             trained depth backbone's first this many stages, whose projection starts at zero
             (the head's output is unchanged until a focal stage trains it); 0 = add none.
+            For a fresh convolutional network, the preset is built with that encoder; a focal
+            stage with `fov_encoder_from_backbone` starts it from the trained backbone.
         conv_init: for a fresh ViT network (ConvDepthPro initialises itself), how the
             convolutions outside the ViTs start. "fan_in" (default): zero-mean normal weights
             with variance 1 / fan-in, where a stride-2, 2x2 transposed convolution has fan-in =

@@ -83,6 +83,11 @@ class StageConfig:
         average_last: share of the stage's last steps whose weights are averaged (uniformly,
             after every step; `stage_average.py`); the stage ends with the mean in place of its
             last weights. 0 = off.
+        fov_encoder_from_backbone: with `trains: fov`, start the FOV head's image encoder
+            (`ConvDepthConfig.fov_encoder_stages` > 0) from the depth backbone's weights at the
+            stage's first step, its projection at zero: a from-scratch curriculum gives the
+            focal stage its trained backbone, as Depth Pro starts its FOV encoder from
+            pretrained weights (§3.3).
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -95,6 +100,7 @@ class StageConfig:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     datasets: tuple[str, ...] = ()
     average_last: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    fov_encoder_from_backbone: bool = False
 
     @field_validator("objective")
     @classmethod
@@ -116,6 +122,8 @@ class StageConfig:
         return tuple(_named_terms(pair) for pair in value)
 
     def __post_init__(self) -> None:
+        if self.fov_encoder_from_backbone and self.trains != "fov":
+            raise ValueError("fov_encoder_from_backbone applies to a stage with trains: fov")
         if (self.objective == "custom") != bool(self.losses):
             raise ValueError("give `losses` exactly when objective is 'custom'")
         uses_fov = any(

@@ -37,7 +37,12 @@ from sharp_depth_ros.training.state import (
     set_rng_state,
     step_seed,
 )
-from sharp_depth_ros.training.trainable import parameter_groups, set_trainable, trained_module
+from sharp_depth_ros.training.trainable import (
+    parameter_groups,
+    set_trainable,
+    start_fov_encoder_from_backbone,
+    trained_module,
+)
 from sharp_depth_ros.training.validation import VALIDATION_COLUMNS, stage_score, validate
 
 LOGGER = logging.getLogger(__name__)
@@ -206,6 +211,8 @@ def train(
         stage: StageConfig = curriculum.stages[stage_index]
         start = curriculum.stage_start(stage_index)
         stage_stop = min(start + stage.steps, stop_step)
+        if stage.fov_encoder_from_backbone and step == start:
+            start_fov_encoder_from_backbone(model, stage)
         set_trainable(model, stage, config.optim)
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.Adam(  # Tab. 16: Adam, separate encoder/decoder rates

@@ -19,7 +19,9 @@ def build_model(config: ModelConfig) -> nn.Module:
     The caller seeds torch first, so every process builds identical initial weights. A loaded
     ConvDepthPro gains a fresh full-resolution refiner if `add_refiner` asks for one, and a fresh
     FOV head (starting at `init_fov_deg`) if `fov_grid` asks for another grid, and an image
-    encoder for its FOV head if `fov_encoder_stages` asks for one. A fresh
+    encoder for its FOV head if `fov_encoder_stages` asks for one (copied from its backbone).
+    A fresh network is built with that encoder (random until a focal stage with
+    `fov_encoder_from_backbone` starts it from the trained backbone). A fresh
     network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` (see
     the networks' `init_output_biases`). The ViT Depth Pro also gets `conv_init` and, if
     `init_layer_scale` > 0, that value in every LayerScale factor of its ViTs; `ConvDepthPro`
@@ -50,19 +52,25 @@ def build_model(config: ModelConfig) -> nn.Module:
             if model.config.fov_encoder_stages == 0:
                 add_fov_encoder(config.fov_encoder_stages)
         return model
-    for option, field in (
-        ("add_refiner", "refiner_channels"),
-        ("fov_grid", "fov_grid"),
-        ("fov_encoder_stages", "fov_encoder_stages"),
-    ):
+    for option, field in (("add_refiner", "refiner_channels"), ("fov_grid", "fov_grid")):
         if getattr(config, option):
             raise ValueError(
                 f"model.{option} applies to a checkpoint; for a fresh network choose a preset "
                 f"whose config has {field}"
             )
-    from sharp_depth_ros.model import DepthPro, create_model
+    from sharp_depth_ros.config import ConvDepthConfig
+    from sharp_depth_ros.model import DepthPro, create_model, get_preset
 
-    model = create_model(config.preset)
+    overrides = {}
+    if config.fov_encoder_stages:
+        if not isinstance(get_preset(config.preset), ConvDepthConfig):
+            raise ValueError(
+                f"model.fov_encoder_stages: preset {config.preset!r} is not a convolutional "
+                "network (ConvDepthPro)"
+            )
+        # Random here; a focal stage with fov_encoder_from_backbone starts it from the backbone.
+        overrides["fov_encoder_stages"] = config.fov_encoder_stages
+    model = create_model(config.preset, **overrides)
     # The fixes for the ViT network's transposed convolutions and ReLU head (docs/default-model.md).
     if config.conv_init == "fan_in" and isinstance(model, DepthPro):
         fan_in_init(model)

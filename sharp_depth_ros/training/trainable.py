@@ -28,6 +28,22 @@ def trained_module(model: nn.Module, stage: StageConfig) -> nn.Module:
     return model
 
 
+def start_fov_encoder_from_backbone(model: nn.Module, stage: StageConfig) -> None:
+    """Start the FOV encoder from the depth backbone for a stage that asks for it.
+
+    Raises:
+        ValueError: if the network has no FOV image encoder.
+    """
+    start = getattr(model, "start_fov_encoder_from_backbone", None)
+    encoder = getattr(getattr(model, "fov", None), "encoder", None)
+    if start is None or encoder is None:
+        raise ValueError(
+            f"stage {stage.name!r} sets fov_encoder_from_backbone but the network's FOV head has "
+            "no image encoder; set model.fov_encoder_stages (a convolutional network only)"
+        )
+    start()
+
+
 def set_trainable(model: nn.Module, stage: StageConfig, optim: OptimConfig) -> None:
     """Set `requires_grad` for a stage: only its part trains; LayerNorms stay frozen if asked.
 

@@ -225,3 +225,12 @@ def test_device_recipe_overrides_steps_paths_batch_and_precision(tmp_path):
     assert (config.data.batch_size, config.data.num_workers) == (4, 0)
     assert config.optim.precision == "fp32" and config.validation.every_steps == 20
     assert all(d.path.startswith("/tmp/d/synth/") for d in config.data.datasets)
+
+
+@pytest.mark.parametrize("name", ["sharp-small-robot.yaml", "sharp-small-robot-device.yaml"])
+def test_default_recipes_give_the_fov_head_an_encoder_from_the_trained_backbone(name):
+    config = TrainConfig.from_yaml(RECIPES / name)
+    focal = config.curriculum.stages[-1]
+    assert config.model.fov_encoder_stages == 3  # as the shipped weights (CPU run 14)
+    assert focal.trains == "fov" and focal.fov_encoder_from_backbone
+    assert not any(s.fov_encoder_from_backbone for s in config.curriculum.stages[:-1])

@@ -314,3 +314,45 @@ def test_refiner_stage_without_a_refiner_is_refused_with_the_fix(tmp_path):
     config = recipe([stage], preset="test-tiny-conv")
     with pytest.raises(ValueError, match="add_refiner"):
         train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes(resolution=128)])
+
+
+def test_focal_stage_starts_the_fov_encoder_from_the_trained_backbone(tmp_path):
+    stages = [
+        flat_schedule(name="depth", steps=2, lr_encoder=1e-3, lr_decoder=1e-3),
+        flat_schedule(
+            name="focal",
+            steps=1,
+            objective="focal",
+            trains="fov",
+            lr_encoder=0.0,  # the copy, untouched by the focal step, is what the test sees
+            lr_decoder=1e-3,
+            fov_encoder_from_backbone=True,
+        ),
+    ]
+    base = recipe(stages, preset="test-tiny-conv").to_dict()
+    model = {"preset": "test-tiny-conv", "fov_encoder_stages": 2}
+    config = TrainConfig.from_dict({**base, "model": model})
+    scenes = StepScenes(resolution=128)
+    final = train(config, tmp_path, device="cpu", progress=False, datasets=[scenes]).model
+    after_depth = load_checkpoint(tmp_path / "model-depth.safetensors").model
+    torch.manual_seed(config.seed)
+    fresh_encoder = build_model(config.model).fov.encoder.backbone.state_dict()
+    copied = final.fov.encoder.backbone.state_dict()
+    trained_backbone = after_depth.backbone.state_dict()
+    assert not torch.equal(trained_backbone["conv1.weight"], fresh_encoder["conv1.weight"])
+    for key, value in copied.items():
+        if value.is_floating_point() and "running" not in key:
+            torch.testing.assert_close(value, trained_backbone[key], rtol=0, atol=0, msg=key)
+    # The depth stage never touched the random encoder.
+    assert torch.equal(after_depth.fov.encoder.backbone.conv1.weight, fresh_encoder["conv1.weight"])
+
+
+def test_fov_encoder_from_backbone_is_refused_where_it_cannot_apply(tmp_path):
+    with pytest.raises(ValueError, match="trains: fov"):
+        recipe([flat_schedule(name="depth", steps=1, fov_encoder_from_backbone=True)])
+    stage = flat_schedule(
+        name="focal", steps=1, objective="focal", trains="fov", fov_encoder_from_backbone=True
+    )
+    config = recipe([stage], preset="test-tiny-conv")
+    with pytest.raises(ValueError, match="set model.fov_encoder_stages"):
+        train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes(resolution=128)])

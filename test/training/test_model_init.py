@@ -124,10 +124,13 @@ def test_fov_grid_replaces_the_head_of_a_checkpoint_only(tmp_path):
 
 
 def test_fov_encoder_stages_give_a_checkpoint_an_encoder_copied_from_its_backbone(tmp_path):
+    """And a fresh convolutional network one that starts random (a focal stage copies it)."""
     from sharp_depth_ros.checkpoints import load_checkpoint, save_native
 
-    with pytest.raises(ValueError, match="fov_encoder_stages applies to a checkpoint"):
-        build_model(ModelConfig(preset="test-tiny-conv", fov_encoder_stages=3))
+    fresh = build_model(ModelConfig(preset="test-tiny-conv", fov_encoder_stages=3))
+    assert fresh.config.fov_encoder_stages == 3 and fresh.fov.encoder is not None
+    with pytest.raises(ValueError, match="not a convolutional network"):
+        build_model(ModelConfig(preset="test-tiny", fov_encoder_stages=3))
     torch.manual_seed(0)
     base = create_model("test-tiny-conv")
     save_native(base, tmp_path / "conv.safetensors", base.config, preset="test-tiny-conv")
