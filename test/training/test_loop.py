@@ -356,3 +356,25 @@ def test_fov_encoder_from_backbone_is_refused_where_it_cannot_apply(tmp_path):
     config = recipe([stage], preset="test-tiny-conv")
     with pytest.raises(ValueError, match="set model.fov_encoder_stages"):
         train(config, tmp_path, device="cpu", progress=False, datasets=[StepScenes(resolution=128)])
+
+
+def test_resume_inside_a_focal_stage_keeps_its_trained_fov_encoder(tmp_path):
+    focal = flat_schedule(
+        name="focal",
+        steps=3,
+        objective="focal",
+        trains="fov",
+        lr_encoder=1e-3,
+        lr_decoder=1e-3,
+        fov_encoder_from_backbone=True,
+    )
+    depth = flat_schedule(name="depth", steps=1, lr_encoder=1e-3, lr_decoder=1e-3)
+    base = recipe([depth, focal], preset="test-tiny-conv", checkpoint_every_steps=2).to_dict()
+    config = TrainConfig.from_dict(
+        {**base, "model": {"preset": "test-tiny-conv", "fov_encoder_stages": 2}}
+    )
+    scenes = [StepScenes(resolution=128)]
+    reference = train(config, tmp_path / "a", device="cpu", progress=False, datasets=scenes)
+    resumed = killed_at_third_batch_then_resumed(config, tmp_path / "b", resolution=128)
+    assert resumed.finished
+    assert_same_weights(reference.model, resumed.model)
