@@ -21,17 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from sharp_depth_ros.backends.cpu_features import cpu_features
 from sharp_depth_ros.inference import DepthPredictor
+from sharp_depth_ros.inference.image_io import load_image
 
 DEFAULT_IMAGE = Path(__file__).resolve().parents[1] / "sharp_depth_ros/assets/demo/frame_000.png"
-
-
-def _load_image(path: Path) -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.open(path).convert("RGB"))
 
 
 def main() -> None:
@@ -45,9 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     width, height = (int(v) for v in args.size.split("x"))
-    from PIL import Image
-
-    image = np.asarray(Image.fromarray(_load_image(args.image)).resize((width, height)))
+    image = np.asarray(Image.fromarray(load_image(args.image).rgb).resize((width, height)))
     predictors = [
         DepthPredictor.from_pretrained(checkpoint=c, device="cpu") for c in args.checkpoint
     ]

@@ -88,25 +88,28 @@ def test_vit_init_options_leave_the_conv_network_as_it_builds_itself():
             assert torch.equal(built[key], value), key
 
 
-def test_add_refiner_applies_to_a_checkpoint_only(tmp_path):
+def _saved(path, preset: str) -> torch.nn.Module:
+    """A fresh network of `preset` (seed 0), saved to `path` in our checkpoint format."""
     from sharp_depth_ros.checkpoints import save_native
 
+    torch.manual_seed(0)
+    model = create_model(preset)
+    save_native(model, path, model.config, preset=preset)
+    return model
+
+
+def test_add_refiner_applies_to_a_checkpoint_only(tmp_path):
     with pytest.raises(ValueError, match="applies to a checkpoint"):
         build_model(ModelConfig(preset="test-tiny-conv", add_refiner=8))
-    vit = create_model("test-tiny")
-    save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
+    _saved(tmp_path / "vit.safetensors", "test-tiny")
     with pytest.raises(ValueError, match="only the convolutional networks"):
         build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), add_refiner=8))
 
 
 def test_fov_grid_replaces_the_head_of_a_checkpoint_only(tmp_path):
-    from sharp_depth_ros.checkpoints import save_native
-
     with pytest.raises(ValueError, match="fov_grid applies to a checkpoint"):
         build_model(ModelConfig(preset="test-tiny-conv", fov_grid=2))
-    torch.manual_seed(0)
-    base = create_model("test-tiny-conv")
-    save_native(base, tmp_path / "conv.safetensors", base.config, preset="test-tiny-conv")
+    base = _saved(tmp_path / "conv.safetensors", "test-tiny-conv")
     built = build_model(
         ModelConfig(checkpoint=str(tmp_path / "conv.safetensors"), fov_grid=2, init_fov_deg=70.0)
     )
@@ -117,8 +120,7 @@ def test_fov_grid_replaces_the_head_of_a_checkpoint_only(tmp_path):
         assert torch.equal(built.state_dict()[key], base.state_dict()[key]), key
     kept = build_model(ModelConfig(checkpoint=str(tmp_path / "conv.safetensors"), fov_grid=1))
     assert torch.equal(kept.fov.linear.weight, base.fov.linear.weight)
-    vit = create_model("test-tiny")
-    save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
+    _saved(tmp_path / "vit.safetensors", "test-tiny")
     with pytest.raises(ValueError, match="only the convolutional networks"):
         build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), fov_grid=2))
 
@@ -131,9 +133,7 @@ def test_fov_encoder_stages_give_a_checkpoint_an_encoder_copied_from_its_backbon
     assert fresh.config.fov_encoder_stages == 3 and fresh.fov.encoder is not None
     with pytest.raises(ValueError, match="not a convolutional network"):
         build_model(ModelConfig(preset="test-tiny", fov_encoder_stages=3))
-    torch.manual_seed(0)
-    base = create_model("test-tiny-conv")
-    save_native(base, tmp_path / "conv.safetensors", base.config, preset="test-tiny-conv")
+    base = _saved(tmp_path / "conv.safetensors", "test-tiny-conv")
     built = build_model(
         ModelConfig(checkpoint=str(tmp_path / "conv.safetensors"), fov_encoder_stages=3)
     )
@@ -149,7 +149,6 @@ def test_fov_encoder_stages_give_a_checkpoint_an_encoder_copied_from_its_backbon
     assert torch.equal(
         loaded.fov.encoder.backbone.conv1.weight, built.fov.encoder.backbone.conv1.weight
     )
-    vit = create_model("test-tiny")
-    save_native(vit, tmp_path / "vit.safetensors", vit.config, preset="test-tiny")
+    _saved(tmp_path / "vit.safetensors", "test-tiny")
     with pytest.raises(ValueError, match="only the convolutional networks"):
         build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), fov_encoder_stages=3))
