@@ -33,6 +33,7 @@ from sharp_depth_ros.ros.frame_depth import (
     frame_rectifier,
     predict_frame_depth,
 )
+from sharp_depth_ros.ros.ground_policy import ground_policy_for
 from sharp_depth_ros.ros.image_arrays import array_to_image_fields, compressed_to_rgb, image_to_rgb
 from sharp_depth_ros.ros.intrinsics import (
     Intrinsics,
@@ -135,6 +136,7 @@ class _FrameWriter:
         self.policy = FocalPolicy(
             options.focal_source, options.fixed_focal_px, options.focal_smoothing
         )
+        self.ground = ground_policy_for(options)
         types = (messages.IMAGE, messages.CAMERA_INFO, messages.POINT_CLOUD2)
         self.connections = [
             writer.add_connection(topic, msgtype, typestore=messages.TYPESTORE)
@@ -173,7 +175,9 @@ class _FrameWriter:
             height, width = rgb.shape[:2]
             rectify = self.options.rectify
             rectifier = frame_rectifier(self.camera_info, width, height) if rectify else None
-            depth = predict_frame_depth(self.predictor, self.policy, rgb, self.camera, rectifier)
+            depth = predict_frame_depth(
+                self.predictor, self.policy, rgb, self.camera, rectifier, self.ground
+            )
         except (ValueError, SkippedFrame) as error:
             self.skipped += 1
             LOGGER.warning("skipping %s on %s: %s", name, self.options.image_topic, error)

@@ -28,7 +28,8 @@ class BagDepthOptions:
         compressed: the image topic holds sensor_msgs/CompressedImage.
         namespace: prefix of the output topics.
         storage: mcap or sqlite3; None writes the input's format.
-        rectify, focal_source, fixed_focal_px, focal_smoothing, max_image_side_px, publish_points,
+        rectify, focal_source, fixed_focal_px, focal_smoothing, camera_height_m,
+        camera_pitch_deg, camera_roll_deg, ground_smoothing, max_image_side_px, publish_points,
         points_stride, min_depth, max_depth, points_organised, points_colour: as the node's
             parameters of the same names (docs/ros.md), with their defaults and checks.
     """
@@ -41,6 +42,10 @@ class BagDepthOptions:
     focal_source: str = _node_default("focal_source")
     fixed_focal_px: float = _node_default("fixed_focal_px")
     focal_smoothing: float = _node_default("focal_smoothing")
+    camera_height_m: float = _node_default("camera_height_m")
+    camera_pitch_deg: float = _node_default("camera_pitch_deg")
+    camera_roll_deg: float = _node_default("camera_roll_deg")
+    ground_smoothing: float = _node_default("ground_smoothing")
     max_image_side_px: int = _node_default("max_image_side_px")
     rectify: bool = _node_default("rectify")
     publish_points: bool = _node_default("publish_points")

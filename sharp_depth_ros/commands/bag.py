@@ -59,6 +59,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.9,
         help="weight of the history in the average of estimated focal lengths (default 0.9)",
     )
+    ground = parser.add_argument_group("scale from the floor (as the node's parameters)")
+    ground.add_argument(
+        "--camera-height-m",
+        type=float,
+        default=0.0,
+        help="camera height above a flat floor in m: the floor seen fixes the depth's scale "
+        "(default 0: off)",
+    )
+    ground.add_argument(
+        "--camera-pitch-deg", type=float, default=0.0, help="optical axis above the horizon"
+    )
+    ground.add_argument(
+        "--camera-roll-deg", type=float, default=0.0, help="rotation about the optical axis"
+    )
+    ground.add_argument(
+        "--ground-smoothing",
+        type=float,
+        default=0.5,
+        help="weight of the history in the average of floor scale factors (default 0.5)",
+    )
     points = parser.add_argument_group("point cloud (as the node's parameters)")
     points.add_argument("--no-points", action="store_true", help="do not write NS/points")
     points.add_argument("--points-stride", type=int, default=1, help="keep every n-th pixel")
@@ -96,6 +116,10 @@ def options_from_args(args: argparse.Namespace):
         focal_source=focal_source,
         fixed_focal_px=args.focal_px or 0.0,
         focal_smoothing=args.focal_smoothing,
+        camera_height_m=args.camera_height_m,
+        camera_pitch_deg=args.camera_pitch_deg,
+        camera_roll_deg=args.camera_roll_deg,
+        ground_smoothing=args.ground_smoothing,
         publish_points=not args.no_points,
         points_stride=args.points_stride,
         min_depth=args.min_depth,

@@ -25,6 +25,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--focal-px", type=float, help="horizontal focal length in pixels (overrides EXIF)"
     )
+    ground = parser.add_argument_group(
+        "scale from the floor", "a camera at a known height and tilt fixes the depth's scale"
+    )
+    ground.add_argument(
+        "--camera-height-m",
+        type=float,
+        help="height of the camera above a flat floor in m; the floor seen in each image is put "
+        "at this height (images without a floor keep the network's scale)",
+    )
+    ground.add_argument(
+        "--camera-pitch-deg",
+        type=float,
+        default=0.0,
+        help="optical axis above the horizon (positive looks up; needed to about 2 deg)",
+    )
+    ground.add_argument(
+        "--camera-roll-deg", type=float, default=0.0, help="rotation about the optical axis"
+    )
     add_model_arguments(parser)
 
 
@@ -40,9 +58,17 @@ def run(args: argparse.Namespace) -> int:
     """Predict every image; returns 1 if any image failed, else 0."""
     from tqdm import tqdm
 
+    from sharp_depth_ros.inference.ground_scale import CameraMount, scale_prediction_by_floor
     from sharp_depth_ros.inference.image_io import list_images, load_image
     from sharp_depth_ros.inference.outputs import write_prediction
 
+    mount = None
+    if args.camera_height_m is not None:
+        mount = CameraMount(
+            height_m=args.camera_height_m,
+            pitch_deg=args.camera_pitch_deg,
+            roll_deg=args.camera_roll_deg,
+        )
     images = list_images(args.inputs)  # strings: an empty one is refused, not read as "."
     roots = [Path(p) for p in args.inputs]
     if not images:
@@ -55,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
             loaded = load_image(image_path)
             focal_px = args.focal_px if args.focal_px is not None else loaded.focal_px
             prediction = predictor.predict(loaded.rgb, focal_px=focal_px)
+            if mount is not None:
+                prediction, fit = scale_prediction_by_floor(prediction, mount)
+                found = "no floor found" if fit is None else f"floor scale {fit.scale:.3f}"
+                progress.write(f"sharp-depth predict: {image_path}: {found}", file=sys.stderr)
             write_prediction(prediction, args.out, _output_name(image_path, roots))
         except (OSError, ValueError) as error:
             failures += 1

@@ -15,10 +15,13 @@ Pixels follow REP 103's optical frame: x right, y down, z forward.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from sharp_depth_ros.inference.prediction import DepthPrediction
 
 
 def up_vector(pitch_deg: float, roll_deg: float = 0.0) -> np.ndarray:
@@ -160,3 +163,26 @@ def fit_ground_scale(
     return GroundFit(
         scale=scale, floor_distance=floor_distance, support=float(counts[start]) / len(points)
     )
+
+
+def scale_prediction_by_floor(
+    prediction: DepthPrediction, mount: CameraMount
+) -> tuple[DepthPrediction, GroundFit | None]:
+    """The prediction with its depth rescaled so that the floor lies at the mount's height.
+
+    The camera is taken as square-pixelled with its principal point at the image centre (as
+    `sharp-depth predict` assumes). Without a floor, the prediction is returned unchanged.
+    """
+    height, width = prediction.depth_m.shape
+    intrinsics = np.array(
+        [
+            [prediction.focal_px, 0.0, (width - 1) / 2.0],
+            [0.0, prediction.focal_px, (height - 1) / 2.0],
+            [0.0, 0.0, 1.0],
+        ]
+    )
+    fit = fit_ground_scale(prediction.depth_m, intrinsics, mount)
+    if fit is None:
+        return prediction, None
+    scaled = prediction.depth_m * np.float32(fit.scale)
+    return dataclasses.replace(prediction, depth_m=scaled), fit

@@ -15,6 +15,7 @@ import numpy as np
 from sharp_depth_ros.inference.prediction import DepthPrediction
 from sharp_depth_ros.inference.rectification import Rectifier, rectifier_for
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
+from sharp_depth_ros.ros.ground_policy import GroundScalePolicy
 from sharp_depth_ros.ros.intrinsics import (
     CameraInfoLike,
     Intrinsics,
@@ -46,6 +47,9 @@ class FrameDepth:
         source: where the focal length came from.
         rectified: the lens distortion was undone; the source's D no longer applies.
         inference_s: seconds spent in the predictor.
+        ground_scale: factor from the floor (`camera_height_m`) applied to the depth; None when
+            the floor scale is off or no floor has been found yet.
+        floor_found: this frame showed a floor (False: the last factor was held, or none).
     """
 
     depth_m: np.ndarray
@@ -54,6 +58,8 @@ class FrameDepth:
     source: FocalSourceInUse
     rectified: bool
     inference_s: float
+    ground_scale: float | None = None
+    floor_found: bool = False
 
 
 def frame_rectifier(
@@ -83,6 +89,7 @@ def predict_frame_depth(
     rgb: np.ndarray,
     camera: Intrinsics | None,
     rectifier: Rectifier | None = None,
+    ground: GroundScalePolicy | None = None,
 ) -> FrameDepth:
     """Predict metric depth for one frame with the focal length `policy` picks.
 
@@ -93,6 +100,8 @@ def predict_frame_depth(
         camera: the latest valid CameraInfo intrinsics of the stream (any resolution), or None.
         rectifier: from `frame_rectifier`: the image is rectified before inference and the
             rectified camera replaces `camera`; None leaves the image as it is.
+        ground: rescales the depth so the floor lies at the camera's known height (its state
+            advances); None keeps the network's scale.
 
     Raises:
         SkippedFrame: no focal length for this frame (CameraInfo of another aspect ratio,
@@ -128,11 +137,18 @@ def predict_frame_depth(
         valid = depth_m > 0
     if rectifier is not None:
         valid &= rectifier.valid_mask
+    depth_m = np.where(valid, depth_m, np.float32(np.nan))
+    ground_scale, floor_found = None, False
+    if ground is not None:  # after masking: pixels that saw nothing must not count as floor
+        scaled = ground.apply(depth_m, intrinsics)
+        depth_m, ground_scale, floor_found = scaled.depth_m, scaled.scale, scaled.floor_found
     return FrameDepth(
-        depth_m=np.where(valid, depth_m, np.float32(np.nan)),
+        depth_m=depth_m,
         rgb=rgb,
         intrinsics=intrinsics,
         source=decision.source,
         rectified=rectifier is not None,
         inference_s=inference_s,
+        ground_scale=ground_scale,
+        floor_found=floor_found,
     )

@@ -50,6 +50,7 @@ from sharp_depth_ros.ros.diagnostics import (
 )
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
 from sharp_depth_ros.ros.frame_depth import SkippedFrame, frame_rectifier, predict_frame_depth
+from sharp_depth_ros.ros.ground_policy import ground_policy_for
 from sharp_depth_ros.ros.model_loading import MODEL_ERRORS, load_predictor
 from sharp_depth_ros.ros.parameters import (
     PARAM_SPECS,
@@ -61,6 +62,9 @@ from sharp_depth_ros.ros.parameters import (
 from sharp_depth_ros.ros.point_cloud import depth_to_cloud
 from sharp_depth_ros.ros.worker import LatestFrameWorker
 
+GROUND_PARAMETERS = frozenset(
+    {"camera_height_m", "camera_pitch_deg", "camera_roll_deg", "ground_smoothing"}
+)
 LOG_THROTTLE_S = 5.0  # one line per problem kind per 5 s: a bad stream must not flood the log
 # rclpy.lifecycle exists with this API (LifecycleNode, LifecycleState, TransitionCallbackReturn,
 # create_lifecycle_publisher, trigger_*) from Humble (rclpy 3.3) through Kilted (rclpy 9).
@@ -110,6 +114,9 @@ class DepthNode(LifecycleNode):
         self.focal_policy = FocalPolicy(
             self.params.focal_source, self.params.fixed_focal_px, self.params.focal_smoothing
         )
+        self.ground_policy = ground_policy_for(self.params)
+        self._ground_scale: float | None = None
+        self.floor_frames = 0  # frames whose own depth showed a floor (camera_height_m > 0)
         self._camera_info: CameraInfo | None = None
         self._camera: Intrinsics | None = None
         self._source_in_use: FocalSourceInUse | None = None
@@ -180,6 +187,7 @@ class DepthNode(LifecycleNode):
         self.focal_policy = FocalPolicy(
             self.params.focal_source, self.params.fixed_focal_px, self.params.focal_smoothing
         )
+        self.ground_policy = ground_policy_for(self.params)
         qos_out = self._qos(self.params.output_reliability)
         # Lifecycle publishers publish only while the node is active.
         self.depth_pub = self.create_lifecycle_publisher(Image, "depth", qos_out)
@@ -365,11 +373,15 @@ class DepthNode(LifecycleNode):
         height, width = rgb.shape[:2]
         try:
             rectifier = frame_rectifier(camera_info, width, height) if params.rectify else None
-            depth = predict_frame_depth(predictor, self.focal_policy, rgb, camera, rectifier)
+            depth = predict_frame_depth(
+                predictor, self.focal_policy, rgb, camera, rectifier, self.ground_policy
+            )
         except SkippedFrame as error:
             self.skipped_bad += 1
             self._warn("focal", f"skipping image: {error}")
             return
+        self._ground_scale = depth.ground_scale
+        self.floor_frames += depth.floor_found
         self._note_source(depth.source, depth.intrinsics.fx_px)
         # Rectified outputs describe a pinhole camera: the source's D no longer applies.
         source_info = None if depth.rectified else camera_info
@@ -483,6 +495,9 @@ class DepthNode(LifecycleNode):
             self.focal_policy = FocalPolicy(
                 self.params.focal_source, self.params.fixed_focal_px, self.params.focal_smoothing
             )
+        if GROUND_PARAMETERS & changes.keys():
+            self.ground_policy = ground_policy_for(self.params)
+            self._ground_scale = None
         with self._lock:
             self._next_depth_s = self._next_points_s = 0.0
         self.get_logger().info(f"parameters updated: {changes}")
@@ -511,8 +526,17 @@ class DepthNode(LifecycleNode):
             "last_error": self._last_error or "none",
             "focal_source": self._source_in_use.value if self._source_in_use else "none yet",
             "focal_px": self._last_focal_px,
+            "ground_scale": self._ground_scale_text(),
+            "floor_frames": self.floor_frames,
             "device": str(getattr(self.predictor, "device", "?")),
         }
+
+    def _ground_scale_text(self) -> str:
+        """The floor's scale factor in use, or why there is none."""
+        if self.ground_policy is None:
+            return "off"
+        scale = self._ground_scale
+        return "no floor seen yet" if scale is None else f"{scale:.3f}"
 
     def _publish_diagnostics(self) -> None:
         values = self.diagnostics_values()

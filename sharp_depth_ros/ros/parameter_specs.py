@@ -91,6 +91,20 @@ PARAM_SPECS: tuple[ParamSpec, ...] = (
     ParamSpec(name="focal_smoothing", default=0.9, dynamic=True, min_value=0.0, max_value=0.99,
               description="Weight of the history in the moving average of the estimated focal "
               "length (0 = raw per-frame estimate)."),
+    # Scale from the floor.
+    ParamSpec(name="camera_height_m", default=0.0, dynamic=True, min_value=0.0, max_value=100.0,
+              description="Height of the camera's optical centre above a flat floor (m); > 0 "
+              "rescales each depth map so that the floor it shows lies at this height (needs "
+              "camera_pitch_deg to about 2 deg); 0 = off."),
+    ParamSpec(name="camera_pitch_deg", default=0.0, dynamic=True, min_value=-90.0,
+              max_value=90.0, description="Elevation of the optical axis above the horizon "
+              "(positive looks up), for camera_height_m."),
+    ParamSpec(name="camera_roll_deg", default=0.0, dynamic=True, min_value=-90.0, max_value=90.0,
+              description="Rotation about the optical axis (positive turns the image "
+              "clockwise), for camera_height_m."),
+    ParamSpec(name="ground_smoothing", default=0.5, dynamic=True, min_value=0.0, max_value=0.99,
+              description="Weight of the history in the moving average of the floor's scale "
+              "factor (0 = each frame's own); frames that show no floor keep the last factor."),
     # Rates and outputs.
     ParamSpec(name="depth_rate_hz", default=0.0, dynamic=True, min_value=0.0, max_value=1000.0,
               description="Cap on depth output rate; 0 = as fast as the network allows."),

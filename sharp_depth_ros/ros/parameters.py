@@ -54,6 +54,10 @@ class NodeParams:
     focal_source: str = "auto"
     fixed_focal_px: float = 0.0
     focal_smoothing: float = 0.9
+    camera_height_m: float = 0.0
+    camera_pitch_deg: float = 0.0
+    camera_roll_deg: float = 0.0
+    ground_smoothing: float = 0.5
     depth_rate_hz: float = 0.0
     publish_points: bool = True
     points_rate_hz: float = 0.0

@@ -29,6 +29,6 @@ def test_option_defaults_are_the_nodes_parameter_defaults() -> None:
     from sharp_depth_ros.ros.parameters import SPECS_BY_NAME
 
     shared = [f for f in dataclasses.fields(BagDepthOptions) if f.name in SPECS_BY_NAME]
-    assert len(shared) == 11
+    assert len(shared) == 15
     for field in shared:
         assert field.default == SPECS_BY_NAME[field.name].default, field.name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -121,3 +123,37 @@ def test_an_empty_input_is_a_one_line_error_not_the_current_folder(tmp_path, cap
     assert main(["predict", "", "--out", str(tmp_path / "o")]) == 2
     assert "empty input path" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_known_camera_height_rescales_the_depth_by_the_floor(tmp_path, capsys):
+    from sharp_depth_ros.inference.ground_scale import CameraMount, fit_ground_scale
+
+    demo = Path(__file__).parents[2] / "sharp_depth_ros" / "assets" / "demo" / "frame_000.png"
+    focal = 260.0  # the demo camera (assets/demo/camera.json); the shipped model
+    image = [str(demo), "--focal-px", str(focal), "--device", "cpu"]
+    assert main(["predict", *image, "--out", str(tmp_path / "plain")]) == 0
+    mount = ["--camera-height-m", "1.2", "--camera-pitch-deg", "-5"]
+    assert main(["predict", *image, *mount, "--out", str(tmp_path / "floor")]) == 0
+    plain = np.load(tmp_path / "plain" / "frame_000.npz")["depth"]
+    scaled = np.load(tmp_path / "floor" / "frame_000.npz")["depth"]
+    height, width = plain.shape
+    intrinsics = np.array([[focal, 0, (width - 1) / 2], [0, focal, (height - 1) / 2], [0, 0, 1]])
+    fit = fit_ground_scale(plain, intrinsics, CameraMount(height_m=1.2, pitch_deg=-5.0))
+    assert fit is not None and fit.scale != pytest.approx(1.0, abs=1e-3)
+    np.testing.assert_allclose(scaled, plain * np.float32(fit.scale), rtol=1e-6)
+    assert f"floor scale {fit.scale:.3f}" in capsys.readouterr().err
+
+
+def test_an_impossible_camera_height_is_a_one_line_error(inputs, tmp_path, capsys):
+    code = main(
+        [
+            "predict",
+            str(inputs / "caseB.png"),
+            "--out",
+            str(tmp_path / "o"),
+            "--camera-height-m",
+            "-1",
+        ]
+    )
+    assert code == 2
+    assert "camera height must be finite and > 0" in capsys.readouterr().err

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from sharp_depth_ros.inference.ground_scale import CameraMount
 from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
 from sharp_depth_ros.ros.focal_policy import FocalPolicy, FocalSourceInUse
 from sharp_depth_ros.ros.frame_depth import SkippedFrame, frame_rectifier, predict_frame_depth
+from sharp_depth_ros.ros.ground_policy import GroundScalePolicy
 from sharp_depth_ros.ros.intrinsics import Intrinsics, intrinsics_from_focal
 
 
@@ -126,3 +128,32 @@ def test_rectified_frame_is_predicted_on_the_rectified_image_with_its_camera() -
     inside = rectifier.valid_mask.copy()
     inside[0, 0] = False  # the predictor's own invalid pixel
     np.testing.assert_allclose(depth.depth_m[inside], 0.6)
+
+
+class LevelFloorPredictor:
+    """A level camera 0.5 m above a floor (20 m wall above the horizon), whatever the image."""
+
+    def predict(self, image: np.ndarray, focal_px: float | None = None) -> DepthPrediction:
+        height, width = image.shape[:2]
+        rows = np.arange(height, dtype=np.float64)[:, None] - (height - 1) / 2.0
+        with np.errstate(divide="ignore"):
+            floor = np.where(rows > 0, 0.5 * focal_px / rows, np.inf)
+        depth = np.broadcast_to(np.minimum(floor, 20.0), (height, width)).astype(np.float32)
+        return DepthPrediction(
+            depth_m=depth.copy(),
+            focal_px=float(focal_px),
+            focal_source=FocalSource.GIVEN,
+            fov_deg=60.0,
+            canonical_inverse_depth=depth,
+        )
+
+
+def test_the_floor_scale_puts_the_floor_at_the_camera_height() -> None:
+    ground = GroundScalePolicy(CameraMount(height_m=1.5), smoothing=0.0)
+    plain = predict_frame_depth(LevelFloorPredictor(), FocalPolicy("auto"), RGB, CAMERA_64)
+    scaled = predict_frame_depth(
+        LevelFloorPredictor(), FocalPolicy("auto"), RGB, CAMERA_64, ground=ground
+    )
+    assert plain.ground_scale is None and not plain.floor_found
+    assert scaled.floor_found and scaled.ground_scale == pytest.approx(3.0, rel=1e-5)
+    np.testing.assert_allclose(scaled.depth_m, plain.depth_m * 3.0, rtol=1e-5)
