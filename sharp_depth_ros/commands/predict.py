@@ -37,11 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ground.add_argument(
         "--camera-pitch-deg",
         type=float,
-        default=0.0,
-        help="optical axis above the horizon (positive looks up; needed to about 2 deg)",
+        help="optical axis above the horizon (positive looks up; needed to about 2 deg; default 0)",
     )
     ground.add_argument(
-        "--camera-roll-deg", type=float, default=0.0, help="rotation about the optical axis"
+        "--camera-roll-deg", type=float, help="rotation about the optical axis (default 0)"
     )
     add_model_arguments(parser)
 
@@ -66,9 +65,11 @@ def run(args: argparse.Namespace) -> int:
     if args.camera_height_m is not None:
         mount = CameraMount(
             height_m=args.camera_height_m,
-            pitch_deg=args.camera_pitch_deg,
-            roll_deg=args.camera_roll_deg,
+            pitch_deg=args.camera_pitch_deg or 0.0,
+            roll_deg=args.camera_roll_deg or 0.0,
         )
+    elif args.camera_pitch_deg is not None or args.camera_roll_deg is not None:
+        raise ValueError("--camera-pitch-deg and --camera-roll-deg need --camera-height-m")
     images = list_images(args.inputs)  # strings: an empty one is refused, not read as "."
     roots = [Path(p) for p in args.inputs]
     if not images:

@@ -157,3 +157,9 @@ def test_an_impossible_camera_height_is_a_one_line_error(inputs, tmp_path, capsy
     )
     assert code == 2
     assert "camera height must be finite and > 0" in capsys.readouterr().err
+
+
+def test_a_camera_tilt_without_a_height_is_refused(inputs, tmp_path, capsys):
+    image = [str(inputs / "caseB.png"), "--out", str(tmp_path / "o")]
+    assert main(["predict", *image, "--camera-pitch-deg", "-10"]) == 2
+    assert "need --camera-height-m" in capsys.readouterr().err
