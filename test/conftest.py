@@ -168,3 +168,42 @@ def read_bag_messages(path: Path) -> dict[str, list[tuple[int, bytes]]]:
 def read_bag():
     """`read_bag_messages` as a fixture (test modules cannot import each other)."""
     return read_bag_messages
+
+
+def level_floor_depth(height_m: float, focal_px: float, width: int, height: int) -> np.ndarray:
+    """Planar depth that a level camera `height_m` above a floor sees (square pixels, principal
+    point at the centre), with a wall 20 m ahead above the horizon."""
+    rows = np.arange(height, dtype=np.float64)[:, None] - (height - 1) / 2.0
+    with np.errstate(divide="ignore"):
+        floor = np.where(rows > 0, height_m * focal_px / rows, np.inf)
+    return np.broadcast_to(np.minimum(floor, 20.0), (height, width)).astype(np.float32)
+
+
+class LevelFloorPredictor:
+    """Stand-in predictor: whatever the image, the level floor 0.5 m below (focal length given)."""
+
+    device = "cpu"
+
+    def predict(self, image: np.ndarray, focal_px: float | None = None):
+        from sharp_depth_ros.inference.prediction import DepthPrediction, FocalSource
+
+        height, width = image.shape[:2]
+        return DepthPrediction(
+            depth_m=level_floor_depth(0.5, float(focal_px), width, height),
+            focal_px=float(focal_px),
+            focal_source=FocalSource.GIVEN,
+            fov_deg=60.0,
+            canonical_inverse_depth=np.zeros((8, 8), np.float32),
+        )
+
+
+@pytest.fixture()
+def level_floor():
+    """`level_floor_depth` as a fixture (test modules cannot import each other)."""
+    return level_floor_depth
+
+
+@pytest.fixture()
+def level_floor_predictor() -> LevelFloorPredictor:
+    """A `LevelFloorPredictor`."""
+    return LevelFloorPredictor()

@@ -57,13 +57,7 @@ class GroundScalePolicy:
 
     def apply(self, depth_m: np.ndarray, intrinsics: Intrinsics) -> GroundScaled:
         """Fit the floor in `depth_m`, fold its factor into the average and apply the average."""
-        matrix = np.array(
-            [
-                [intrinsics.fx_px, 0.0, intrinsics.cx_px],
-                [0.0, intrinsics.fy_px, intrinsics.cy_px],
-                [0.0, 0.0, 1.0],
-            ]
-        )
+        matrix = np.reshape(intrinsics.camera_matrix, (3, 3))
         fit = fit_ground_scale(depth_m, matrix, self.mount, self.settings)
         if fit is not None:
             log_scale = math.log(fit.scale)

@@ -177,32 +177,15 @@ def test_without_camera_info_the_estimate_is_smoothed_across_frames(
 
 
 def test_a_known_camera_height_rescales_the_recorded_depth_by_the_floor(
-    record_camera_bag, read_bag, tmp_path
+    record_camera_bag, read_bag, tmp_path, level_floor, level_floor_predictor
 ) -> None:
-    class LevelFloor:
-        """A level camera 0.5 m above a floor, a wall 20 m ahead above the horizon."""
-
-        def predict(self, image, focal_px=None):
-            height, width = image.shape[:2]
-            rows = np.arange(height, dtype=np.float64)[:, None] - (height - 1) / 2.0
-            with np.errstate(divide="ignore"):
-                floor = np.where(rows > 0, 0.5 * focal_px / rows, np.inf)
-            depth = np.broadcast_to(np.minimum(floor, 20.0), (height, width)).astype(np.float32)
-            return DepthPrediction(
-                depth_m=depth.copy(),
-                focal_px=focal_px,
-                fov_deg=60.0,
-                canonical_inverse_depth=depth,
-                focal_source=FocalSource.GIVEN,
-            )
-
     recorded = record_camera_bag(count=1)
     out = tmp_path / "out"
     options = BagDepthOptions(
         image_topic=recorded.image_topic, camera_height_m=1.0, ground_smoothing=0.0
     )
-    write_depth_bag(recorded.path, out, options, LevelFloor(), show_progress=False)
+    write_depth_bag(recorded.path, out, options, level_floor_predictor, show_progress=False)
     depth = _messages(read_bag, out, "/sharp_depth/depth", IMAGE)[0]
     published = np.frombuffer(depth.data, "<f4").reshape(depth.height, depth.width)
-    unscaled = LevelFloor().predict(np.zeros((depth.height, depth.width, 3)), 60.0).depth_m
+    unscaled = level_floor(0.5, 60.0, depth.width, depth.height)
     np.testing.assert_allclose(published, unscaled * 2.0, rtol=1e-5)

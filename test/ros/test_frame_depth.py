@@ -130,29 +130,11 @@ def test_rectified_frame_is_predicted_on_the_rectified_image_with_its_camera() -
     np.testing.assert_allclose(depth.depth_m[inside], 0.6)
 
 
-class LevelFloorPredictor:
-    """A level camera 0.5 m above a floor (20 m wall above the horizon), whatever the image."""
-
-    def predict(self, image: np.ndarray, focal_px: float | None = None) -> DepthPrediction:
-        height, width = image.shape[:2]
-        rows = np.arange(height, dtype=np.float64)[:, None] - (height - 1) / 2.0
-        with np.errstate(divide="ignore"):
-            floor = np.where(rows > 0, 0.5 * focal_px / rows, np.inf)
-        depth = np.broadcast_to(np.minimum(floor, 20.0), (height, width)).astype(np.float32)
-        return DepthPrediction(
-            depth_m=depth.copy(),
-            focal_px=float(focal_px),
-            focal_source=FocalSource.GIVEN,
-            fov_deg=60.0,
-            canonical_inverse_depth=depth,
-        )
-
-
-def test_the_floor_scale_puts_the_floor_at_the_camera_height() -> None:
+def test_the_floor_scale_puts_the_floor_at_the_camera_height(level_floor_predictor) -> None:
     ground = GroundScalePolicy(CameraMount(height_m=1.5), smoothing=0.0)
-    plain = predict_frame_depth(LevelFloorPredictor(), FocalPolicy("auto"), RGB, CAMERA_64)
+    plain = predict_frame_depth(level_floor_predictor, FocalPolicy("auto"), RGB, CAMERA_64)
     scaled = predict_frame_depth(
-        LevelFloorPredictor(), FocalPolicy("auto"), RGB, CAMERA_64, ground=ground
+        level_floor_predictor, FocalPolicy("auto"), RGB, CAMERA_64, ground=ground
     )
     assert plain.ground_scale is None and not plain.floor_found
     assert scaled.floor_found and scaled.ground_scale == pytest.approx(3.0, rel=1e-5)

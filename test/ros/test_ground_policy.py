@@ -16,46 +16,44 @@ WIDTH, HEIGHT, FOCAL = 64, 48, 50.0
 CAMERA = intrinsics_from_focal(FOCAL, WIDTH, HEIGHT)
 
 
-def level_floor(height_m: float) -> np.ndarray:
-    """Planar depth a level camera `height_m` above a floor sees, a wall 20 m ahead above it."""
-    rows = np.arange(HEIGHT, dtype=np.float64)[:, None] - CAMERA.cy_px
-    with np.errstate(divide="ignore"):
-        floor = np.where(rows > 0, height_m * FOCAL / rows, np.inf)
-    return np.broadcast_to(np.minimum(floor, 20.0), (HEIGHT, WIDTH)).astype(np.float32)
-
-
 WALL = np.full((HEIGHT, WIDTH), 2.0, np.float32)
 
 
-def test_each_frame_is_put_at_the_mount_height_without_smoothing():
+def test_each_frame_is_put_at_the_mount_height_without_smoothing(level_floor):
     policy = GroundScalePolicy(CameraMount(height_m=1.0), smoothing=0.0)
     for seen_m in (0.5, 2.0):
-        scaled = policy.apply(level_floor(seen_m), CAMERA)
+        scaled = policy.apply(level_floor(seen_m, FOCAL, WIDTH, HEIGHT), CAMERA)
         assert scaled.floor_found and scaled.scale == pytest.approx(1.0 / seen_m, rel=1e-5)
         assert scaled.depth_m.dtype == np.float32
-        np.testing.assert_allclose(scaled.depth_m, level_floor(seen_m) / seen_m, rtol=1e-5)
+        np.testing.assert_allclose(
+            scaled.depth_m, level_floor(seen_m, FOCAL, WIDTH, HEIGHT) / seen_m, rtol=1e-5
+        )
 
 
-def test_factors_are_averaged_in_log():
+def test_factors_are_averaged_in_log(level_floor):
     policy = GroundScalePolicy(CameraMount(height_m=1.0), smoothing=0.5)
-    assert policy.apply(level_floor(0.5), CAMERA).scale == pytest.approx(2.0, rel=1e-5)
+    assert policy.apply(level_floor(0.5, FOCAL, WIDTH, HEIGHT), CAMERA).scale == pytest.approx(
+        2.0, rel=1e-5
+    )
     # The geometric mean of 2 and 0.5, not their arithmetic mean 1.25.
-    assert policy.apply(level_floor(2.0), CAMERA).scale == pytest.approx(1.0, rel=1e-5)
+    assert policy.apply(level_floor(2.0, FOCAL, WIDTH, HEIGHT), CAMERA).scale == pytest.approx(
+        1.0, rel=1e-5
+    )
 
 
-def test_a_frame_without_a_floor_keeps_the_last_factor():
+def test_a_frame_without_a_floor_keeps_the_last_factor(level_floor):
     policy = GroundScalePolicy(CameraMount(height_m=1.0), smoothing=0.0)
-    policy.apply(level_floor(0.5), CAMERA)
+    policy.apply(level_floor(0.5, FOCAL, WIDTH, HEIGHT), CAMERA)
     held = policy.apply(WALL, CAMERA)
     assert not held.floor_found and held.scale == pytest.approx(2.0, rel=1e-5)
     np.testing.assert_allclose(held.depth_m, WALL * 2.0, rtol=1e-5)
 
 
-def test_before_any_floor_the_depth_is_left_alone_and_reset_forgets():
+def test_before_any_floor_the_depth_is_left_alone_and_reset_forgets(level_floor):
     policy = GroundScalePolicy(CameraMount(height_m=1.0), smoothing=0.0)
     first = policy.apply(WALL, CAMERA)
     assert first.scale is None and not first.floor_found and first.depth_m is WALL
-    policy.apply(level_floor(0.5), CAMERA)
+    policy.apply(level_floor(0.5, FOCAL, WIDTH, HEIGHT), CAMERA)
     policy.reset()
     assert policy.apply(WALL, CAMERA).scale is None
 

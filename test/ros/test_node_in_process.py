@@ -204,36 +204,15 @@ def test_parameters_are_validated_and_applied_with_and_without_post_set_callback
         node.destroy_node()
 
 
-class LevelFloorPredictor:
-    """A level camera 0.5 m above a floor, a wall 20 m ahead above the horizon."""
-
-    device = "cpu"
-
-    def predict(self, rgb: np.ndarray, focal_px: float | None) -> DepthPrediction:
-        depth = _level_floor(0.5, focal_px)
-        return DepthPrediction(
-            depth_m=depth,
-            focal_px=float(focal_px),
-            focal_source=FocalSource.GIVEN,
-            fov_deg=math.degrees(2 * math.atan(WIDTH / (2 * focal_px))),
-            canonical_inverse_depth=np.zeros((8, 8), np.float32),
-        )
-
-
-def _level_floor(height_m: float, focal_px: float) -> np.ndarray:
-    rows = np.arange(HEIGHT, dtype=np.float64)[:, None] - (HEIGHT - 1) / 2.0
-    with np.errstate(divide="ignore"):
-        floor = np.where(rows > 0, height_m * focal_px / rows, np.inf)
-    return np.broadcast_to(np.minimum(floor, 20.0), (HEIGHT, WIDTH)).astype(np.float32)
-
-
-def test_the_floor_scale_puts_the_published_floor_at_the_camera_height(spun: Any) -> None:
+def test_the_floor_scale_puts_the_published_floor_at_the_camera_height(
+    spun: Any, level_floor: Any, level_floor_predictor: Any
+) -> None:
     overrides = [
         *FIXED,
         Parameter("camera_height_m", value=1.5),
         Parameter("ground_smoothing", value=0.0),
     ]
-    node = spun(DepthNode(LevelFloorPredictor(), namespace="/floor", parameter_overrides=overrides))
+    node = spun(DepthNode(level_floor_predictor, namespace="/floor", parameter_overrides=overrides))
     client = StreamClient(namespace="/floor")
 
     def published_depth() -> np.ndarray:
@@ -248,7 +227,7 @@ def test_the_floor_scale_puts_the_published_floor_at_the_camera_height(spun: Any
 
     try:
         assert client.wait_for_node(20)
-        unscaled = _level_floor(0.5, 50.0)
+        unscaled = level_floor(0.5, 50.0, WIDTH, HEIGHT)
         np.testing.assert_allclose(published_depth(), unscaled * 3.0, rtol=1e-5)
         assert client.spin_until(lambda: ground_scale() == "3.000", 5), ground_scale()
         assert node.floor_frames == 1
