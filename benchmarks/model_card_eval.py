@@ -15,6 +15,9 @@ For every evaluation folder (`sharp-depth eval` layout) it scores, with the true
   chosen on the evaluated set itself, so an upper bound for every constant map). Median-aligned,
   every constant scores the same.
 Real frames are scored within 0-10 m (their sensors' range), synthetic ones within 0-100 m.
+Each set's report also lists, per image, the network's scores and its depth scale: the median of
+predicted / true depth over the scored pixels, and the same over the image's upper and lower
+halves (where a scale error lies: near floor, far wall).
 """
 
 from __future__ import annotations
@@ -64,6 +67,19 @@ def _scores(pred: np.ndarray, sample: FolderSample, max_depth_m: float) -> dict[
     return result
 
 
+def _scale(pred: np.ndarray, sample: FolderSample, max_depth_m: float) -> dict[str, float]:
+    """Median predicted / true depth over the scored pixels, the whole image and each half."""
+    mask = sample.valid & (sample.depth_m <= max_depth_m) & np.isfinite(pred)
+    upper = np.zeros_like(mask)
+    upper[: mask.shape[0] // 2] = True
+    regions = {"scale": mask, "scale_upper": mask & upper, "scale_lower": mask & ~upper}
+    result = {}
+    for name, region in regions.items():
+        ratio = pred[region] / sample.depth_m[region]
+        result[name] = float(np.median(ratio)) if ratio.size else math.nan
+    return result
+
+
 def _mean(rows: list[dict[str, float]]) -> dict[str, float | None]:
     keys = rows[0].keys()
     means = {
@@ -78,7 +94,7 @@ def evaluate_set(
     root: Path, predictor, prior: np.ndarray, max_depth_m: float
 ) -> tuple[dict[str, dict], dict[str, np.ndarray]]:
     """Scores of the network, the row prior and the best constant on one folder."""
-    network, prior_rows, depths = [], [], {}
+    network, prior_rows, per_image, depths = [], [], [], {}
     samples = [load_sample(root, name) for name in list_samples(root)]
     for sample in samples:
         height, width = sample.depth_m.shape
@@ -90,6 +106,7 @@ def evaluate_set(
             pred = cv2.resize(pred, (width, height), interpolation=cv2.INTER_LINEAR)
         depths[sample.name] = pred
         network.append(_scores(pred, sample, max_depth_m))
+        per_image.append({"name": sample.name, **network[-1], **_scale(pred, sample, max_depth_m)})
         rows = prior[np.arange(height) * ROWS // height]
         prior_map = np.repeat((focal / width / rows)[:, None], width, axis=1)
         prior_rows.append(_scores(prior_map, sample, max_depth_m))
@@ -114,6 +131,7 @@ def evaluate_set(
         "network": _mean(network),
         "row_prior": _mean(prior_rows),
         "best_constant": constant,
+        "per_image": per_image,
     }
     return report, depths
 
@@ -195,6 +213,12 @@ def main() -> None:
                 row = value[who]
                 cells = " ".join(f"{k}={v:.3f}" for k, v in row.items() if v is not None)
                 print(f"{name:8s} {who:14s} {cells}")
+    for image in report.get("real", {}).get("per_image", []):
+        print(
+            f"real     {image['name']:14s} delta1={image['metric_delta1']:.3f} "
+            f"scale={image['scale']:.2f} upper={image['scale_upper']:.2f} "
+            f"lower={image['scale_lower']:.2f} spearman={image['spearman']:.3f}"
+        )
 
 
 if __name__ == "__main__":

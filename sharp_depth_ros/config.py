@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic.dataclasses import dataclass
 
+from sharp_depth_ros.pinhole import FovSpan
 from sharp_depth_ros.typed_config import STRICT, parse_config
 
 # §3.1 / reference code: patches at 1536 overlap by 25 %, patches at 768 by 50 %.
@@ -234,6 +235,9 @@ class ConvDepthConfig(_DictForm):
             this many stages of a second `backbone` (1-4, ending at stride 4, 8, 16 or 32),
             whose projected map is added to the frozen decoder features the head reads;
             0 = none, the head reads the decoder features alone.
+        fov_span: what the FOV head's angle spans: "width" (the horizontal FOV, as the
+            reference) or "geometric_mean" (the angle across sqrt(W H) pixels, which the
+            squashed input's hidden aspect ratio moves least; `pinhole.span_over_width`).
     """
 
     architecture: ClassVar[str] = "conv_depth_pro"
@@ -246,6 +250,7 @@ class ConvDepthConfig(_DictForm):
     refiner_channels: NonNegativeInt = 0
     fov_grid: PositiveInt = 1
     fov_encoder_stages: Annotated[int, Field(ge=0, le=4)] = 0
+    fov_span: FovSpan = "width"
 
     def __post_init__(self) -> None:
         _require(

@@ -2,6 +2,12 @@
 
 The one place for f_px = W / (2 tan(hfov / 2)) (paper §3.3): scalars here, tensors through
 `focal_ratio_from_fov` (f_px / W), which the predictor and validation use.
+
+A FOV head may also predict the angle across another span than the width
+(`ConvDepthConfig.fov_span`): "geometric_mean" spans sqrt(W H) pixels. The network sees every
+image squashed to a square, so it cannot tell a 16:9 image from a 4:3 one; the angle across
+sqrt(W H) moves half as much with the unseen aspect ratio as either side's angle does.
+`span_over_width` turns such an angle into f_px / W.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -28,6 +34,31 @@ def fov_deg_to_focal_px(fov_deg: float, width_px: int) -> float:
 def focal_ratio_from_fov(fov_deg: torch.Tensor) -> torch.Tensor:
     """f_px / W = 1 / (2 tan(FOV / 2)) for horizontal FOVs in degrees (element-wise)."""
     return 0.5 / (0.5 * fov_deg.deg2rad()).tan()
+
+
+FovSpan = Literal["width", "geometric_mean"]
+FOV_SPANS: tuple[str, ...] = ("width", "geometric_mean")
+
+
+def span_over_width(span: str, aspect: torch.Tensor) -> torch.Tensor:
+    """Pixels spanned by a FOV-head angle, over the image width, for aspect ratios W / H.
+
+    f_px / W = span_over_width * focal_ratio_from_fov(angle): 1 for "width", sqrt(H / W) for
+    "geometric_mean" (the angle across sqrt(W H) pixels).
+
+    Raises:
+        ValueError: an unknown span.
+    """
+    if span == "width":
+        return aspect.new_ones(aspect.shape)
+    if span == "geometric_mean":
+        return aspect.rsqrt()
+    raise ValueError(f"fov span must be one of {', '.join(FOV_SPANS)}, got {span!r}")
+
+
+def fov_from_focal_ratio(focal_ratio: torch.Tensor, span_ratio: torch.Tensor) -> torch.Tensor:
+    """The FOV in degrees across `span_ratio` x W pixels for f_px / W = `focal_ratio`."""
+    return (2.0 * (0.5 * span_ratio / focal_ratio).atan()).rad2deg()
 
 
 def focal_px_to_fov_deg(focal_px: float, width_px: int) -> float:

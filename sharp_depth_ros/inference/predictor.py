@@ -34,6 +34,7 @@ from sharp_depth_ros.model.presets import DepthNetwork, build_network, get_prese
 from sharp_depth_ros.pinhole import (
     focal_px_to_fov_deg,
     focal_ratio_from_fov,
+    span_over_width,
     validate_focal_px,
 )
 
@@ -116,6 +117,8 @@ class DepthPredictor:
         self.device = model.input_device
         self.precision = model.precision
         self.backend = model.backend
+        # What the FOV head's angle spans: the width, or sqrt(W H) (ConvDepthConfig.fov_span).
+        self._fov_span: str = getattr(_network_config(model), "fov_span", "width")
         if edge_refinement == "auto":
             convolutional = isinstance(_network_config(model), ConvDepthConfig)
             edge_refinement = "guided" if convolutional else "none"
@@ -238,7 +241,10 @@ class DepthPredictor:
                 # report it and return NaN depth rather than a clamped, meaningless map.
                 LOGGER.warning("focal head estimated an impossible FOV of %.3f deg", float(fov[0]))
                 fov = torch.full_like(fov, torch.nan)
-            focal_tensor = width * focal_ratio_from_fov(fov)
+            # A head whose angle spans sqrt(W H) (`fov_span`) needs the aspect it cannot see.
+            aspect = torch.full_like(fov, width / height if height else 1.0)
+            span = span_over_width(self._fov_span, aspect)
+            focal_tensor = width * focal_ratio_from_fov(fov) * span
             estimated_focal = float(focal_tensor[0])
             inverse_depth = canonical * (width / focal_tensor).view(-1, 1, 1, 1)
             source = FocalSource.ESTIMATED

@@ -314,6 +314,18 @@ class ConvDepthPro(nn.Module):
         self.config = dataclasses.replace(self.config, fov_encoder_stages=stages)
         self.start_fov_encoder_from_backbone()
 
+    def set_fov_span(self, span: str) -> None:
+        """Read the FOV head's output as the angle across `span` (`ConvDepthConfig.fov_span`).
+
+        The head's weights stay: a head trained for another span needs a focal stage.
+
+        Raises:
+            ValueError: if the network has no FOV head, or `span` is unknown.
+        """
+        if self.fov is None:
+            raise ValueError("this network has no FOV head (use_fov_head is false)")
+        self.config = dataclasses.replace(self.config, fov_span=span)
+
     @torch.no_grad()
     def start_fov_encoder_from_backbone(self) -> None:
         """Copy the depth backbone's current weights into the FOV encoder; zero its projection.

@@ -65,6 +65,10 @@ class ModelConfig:
             (the head's output is unchanged until a focal stage trains it); 0 = add none.
             For a fresh convolutional network, the preset is built with that encoder; a focal
             stage with `fov_encoder_from_backbone` starts it from the trained backbone.
+        fov_span: what the FOV head's angle spans (`ConvDepthConfig.fov_span`: "width" or
+            "geometric_mean"); "" keeps the checkpoint's or the preset's. Switching a loaded
+            head keeps its weights, so its output means another angle until a focal stage has
+            retrained it.
         conv_init: for a fresh ViT network (ConvDepthPro initialises itself), how the
             convolutions outside the ViTs start. "fan_in" (default): zero-mean normal weights
             with variance 1 / fan-in, where a stride-2, 2x2 transposed convolution has fan-in =
@@ -85,6 +89,7 @@ class ModelConfig:
     add_refiner: NonNegativeInt = 0
     fov_grid: NonNegativeInt = 0
     fov_encoder_stages: Annotated[int, Field(ge=0, le=4)] = 0
+    fov_span: Literal["", "width", "geometric_mean"] = ""
 
 
 @dataclass(frozen=True, kw_only=True, config=STRICT)

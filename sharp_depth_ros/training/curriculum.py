@@ -16,6 +16,7 @@ from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
 from pydantic.dataclasses import dataclass
 
 from sharp_depth_ros.losses import LOSSES
+from sharp_depth_ros.pinhole import fov_from_focal_ratio, span_over_width
 from sharp_depth_ros.training.schedule import ScheduleConfig
 from sharp_depth_ros.typed_config import STRICT, require_named_entries
 
@@ -190,6 +191,7 @@ def stage_loss(
     pred_inverse_depth: torch.Tensor,
     pred_fov_deg: torch.Tensor | None,
     batch: dict[str, torch.Tensor],
+    fov_span: str = "width",
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Weighted sum of the stage's loss terms, each applied to the images of its kind.
 
@@ -202,7 +204,10 @@ def stage_loss(
         pred_inverse_depth: (B, 1, S, S) predicted canonical inverse depth.
         pred_fov_deg: (B,) predicted FOV, required when the stage uses fov_l2.
         batch: `inverse_depth` (B, 1, S, S), `valid` (B, 1, S, S) bool, `fov_deg` (B,),
-            `has_focal` (B,) bool and `kind` (B,) int index into DATASET_KINDS.
+            `has_focal` (B,) bool and `kind` (B,) int index into DATASET_KINDS; with a
+            `fov_span` other than "width" also `focal_ratio` (B,) and `aspect` (B,).
+        fov_span: what the predicted FOV spans (`ConvDepthConfig.fov_span`); the target angle
+            is taken across the same span.
 
     Returns:
         The scalar loss and the detached value of each term, keyed "<kind>/<loss>".
@@ -211,6 +216,10 @@ def stage_loss(
     pred = pred_inverse_depth.float()  # losses in float32 even under autocast
     total = pred.sum() * 0.0  # keeps the graph for a batch no term applies to
     terms: dict[str, torch.Tensor] = {}
+    target_fov_deg = batch["fov_deg"]
+    if fov_span != "width":
+        span = span_over_width(fov_span, batch["aspect"])
+        target_fov_deg = fov_from_focal_ratio(batch["focal_ratio"], span)
     for kind, kind_terms in stage.losses_by_kind().items():
         selected = batch["kind"] == DATASET_KINDS.index(kind)
         count = int(selected.sum())
@@ -222,7 +231,7 @@ def stage_loss(
                     raise ValueError(f"stage {stage.name!r} needs the FOV prediction")
                 value = LOSSES[FOV_LOSS](
                     pred_fov_deg.float()[selected],
-                    batch["fov_deg"][selected],
+                    target_fov_deg[selected],
                     batch["has_focal"][selected],
                 )
             else:

@@ -87,7 +87,12 @@ class DiskSamples(torch.utils.data.Dataset):
         # f_px / W after crop and resize; unknown (NaN) for a folder sample without intrinsics.
         known = math.isfinite(focal_px) and focal_px > 0
         focal_ratio = focal_px / item["image"].shape[-1] if known else None
-        return with_targets(item["image"], item["depth_m"], item["valid"], focal_ratio, self.kind)
+        # The image is squashed to S x S with K updated: fy / fx = W / H of the image before.
+        k = item["intrinsics"]
+        aspect = float(k[1, 1] / k[0, 0]) if known else math.nan
+        return with_targets(
+            item["image"], item["depth_m"], item["valid"], focal_ratio, self.kind, aspect=aspect
+        )
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         """`get` with seed 0."""

@@ -150,6 +150,7 @@ def train(
     seed_everything(config.seed)  # identical initial weights in every process
     model = build_model(config.model).to(context.device)
     resolution = model.network_resolution
+    fov_span = getattr(getattr(model, "config", None), "fov_span", "width")  # ViT: the width
     if datasets is None:
         datasets = [
             build_dataset(d, resolution=resolution, training=True) for d in config.data.datasets
@@ -259,7 +260,9 @@ def train(
             with autocast:
                 output = network(batch["image"], run_fov=stage.trains == "fov")
             # 3. Loss terms per data-set kind (§3.2), in float32 outside autocast.
-            loss, terms = stage_loss(stage, output.canonical_inverse_depth, output.fov_deg, batch)
+            loss, terms = stage_loss(
+                stage, output.canonical_inverse_depth, output.fov_deg, batch, fov_span
+            )
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"loss is {loss.item()} at step {step} ({stage.name})")
             # 4. Backward (scaled for fp16 so small gradients do not underflow).

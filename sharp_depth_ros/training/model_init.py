@@ -19,7 +19,8 @@ def build_model(config: ModelConfig) -> nn.Module:
     The caller seeds torch first, so every process builds identical initial weights. A loaded
     ConvDepthPro gains a fresh full-resolution refiner if `add_refiner` asks for one, and a fresh
     FOV head (starting at `init_fov_deg`) if `fov_grid` asks for another grid, and an image
-    encoder for its FOV head if `fov_encoder_stages` asks for one (copied from its backbone).
+    encoder for its FOV head if `fov_encoder_stages` asks for one (copied from its backbone),
+    and the FOV span of `fov_span` if it names one.
     A fresh network is built with that encoder (random until a focal stage with
     `fov_encoder_from_backbone` starts it from the trained backbone). A fresh
     network gets the output biases of `ModelConfig.init_inverse_depth` / `init_fov_deg` (see
@@ -51,6 +52,9 @@ def build_model(config: ModelConfig) -> nn.Module:
             )
             if model.config.fov_encoder_stages == 0:
                 add_fov_encoder(config.fov_encoder_stages)
+        if config.fov_span:
+            set_fov_span = _conv_network_method(model, "fov_span", "set_fov_span", "FOV span")
+            set_fov_span(config.fov_span)
         return model
     for option, field in (("add_refiner", "refiner_channels"), ("fov_grid", "fov_grid")):
         if getattr(config, option):
@@ -70,6 +74,13 @@ def build_model(config: ModelConfig) -> nn.Module:
             )
         # Random here; a focal stage with fov_encoder_from_backbone starts it from the backbone.
         overrides["fov_encoder_stages"] = config.fov_encoder_stages
+    if config.fov_span:
+        if not isinstance(get_preset(config.preset), ConvDepthConfig):
+            raise ValueError(
+                f"model.fov_span: preset {config.preset!r} is not a convolutional network "
+                "(ConvDepthPro)"
+            )
+        overrides["fov_span"] = config.fov_span
     model = create_model(config.preset, **overrides)
     # The fixes for the ViT network's transposed convolutions and ReLU head (docs/default-model.md).
     if config.conv_init == "fan_in" and isinstance(model, DepthPro):

@@ -39,9 +39,10 @@ def to_network_sample(
         `depth_m` (1, S, S) and `valid` (1, S, S) bool (nearest neighbour: never blend depths
         across an occluding edge); `inverse_depth` (1, S, S) canonical target, 0 where invalid;
         `focal_ratio` () f_px / W (NaN if unknown); `fov_deg` () 2 atan(W / 2 f_px);
-        `has_focal` () bool; `kind` () int64 index into DATASET_KINDS.
+        `aspect` () W / H of `rgb`; `has_focal` () bool; `kind` () int64 index into
+        DATASET_KINDS.
     """
-    width = rgb.shape[1]
+    height, width = rgb.shape[:2]
     image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255.0
     image = F.interpolate(
         (image[None] - 0.5) / 0.5, size=(size, size), mode="bilinear", align_corners=False
@@ -51,7 +52,8 @@ def to_network_sample(
     depth = F.interpolate(depth, size=(size, size), mode="nearest-exact")[0]
     mask = F.interpolate(mask.float(), size=(size, size), mode="nearest-exact")[0] > 0.5
     has_focal = focal_px is not None and math.isfinite(focal_px) and focal_px > 0
-    return with_targets(image, depth, mask, focal_px / width if has_focal else None, kind)
+    focal_ratio = focal_px / width if has_focal else None
+    return with_targets(image, depth, mask, focal_ratio, kind, aspect=width / height)
 
 
 def with_targets(
@@ -60,6 +62,7 @@ def with_targets(
     valid: torch.Tensor,
     focal_ratio: float | None,
     kind: str,
+    aspect: float = math.nan,
 ) -> dict[str, torch.Tensor]:
     """Build the training dict of `to_network_sample` from tensors already at S x S.
 
@@ -69,6 +72,8 @@ def with_targets(
         valid: (1, S, S) bool.
         focal_ratio: f_px / W (horizontal focal length over image width), or None if unknown.
         kind: one of DATASET_KINDS.
+        aspect: W / H of the image before it was squashed to S x S (NaN if unknown): what a
+            FOV head whose angle does not span the width needs (`pinhole.span_over_width`).
     """
     depth, mask = depth_m.float(), valid.bool() & torch.isfinite(depth_m) & (depth_m > 0)
     safe_depth = torch.where(mask, depth, torch.ones_like(depth))
@@ -85,6 +90,7 @@ def with_targets(
         "inverse_depth": inverse,
         "focal_ratio": torch.tensor(math.nan if focal_ratio is None else focal_ratio),
         "fov_deg": torch.tensor(fov_deg, dtype=torch.float32),
+        "aspect": torch.tensor(aspect, dtype=torch.float32),
         "has_focal": torch.tensor(focal_ratio is not None),
         "kind": torch.tensor(DATASET_KINDS.index(kind), dtype=torch.int64),
     }

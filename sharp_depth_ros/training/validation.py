@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from sharp_depth_ros.metrics import boundary_f1, depth_metrics, focal_metrics
-from sharp_depth_ros.pinhole import focal_ratio_from_fov
+from sharp_depth_ros.pinhole import focal_ratio_from_fov, span_over_width
 
 VALIDATION_COLUMNS = ("delta1", "abs_rel", "boundary_f1", "focal_delta25", "images")
 
@@ -64,7 +64,10 @@ def validate(
         known = batch["has_focal"].cpu()
         if has_fov and bool(known.any()):
             # f_px / W: the relative focal error is width-free.
+            span = getattr(getattr(model, "config", None), "fov_span", "width")
+            aspect = batch["aspect"].cpu()
             pred_ratio = focal_ratio_from_fov(output.fov_deg.float().cpu())
+            pred_ratio = pred_ratio * span_over_width(span, aspect)
             focal = focal_metrics(pred_ratio[known], batch["focal_ratio"].cpu()[known])
             values["focal_delta25"] += focal["delta25"].tolist()
     for module, training in modes.items():

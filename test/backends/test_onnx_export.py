@@ -132,3 +132,19 @@ def test_fov_head_with_an_image_encoder_exports_and_matches_torch(tmp_path):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     _, fov = session.run(None, {"image": images.numpy()})
     np.testing.assert_allclose(fov, expected, rtol=1e-4)
+
+
+def test_an_exported_geometric_mean_fov_head_gives_the_torch_focal_length(tmp_path):
+    # The span travels in the metadata, so ONNX Runtime turns the angle into f_px as torch does.
+    pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv", fov_span="geometric_mean").eval()
+    path = export_onnx(model, tmp_path / "m.onnx", preset="test-tiny-conv")
+    assert read_onnx_info(path).config.fov_span == "geometric_mean"
+    image = np.random.default_rng(0).integers(0, 256, size=(36, 64, 3), dtype=np.uint8)
+    from_torch = DepthPredictor(model, device="cpu").predict(image)
+    from_onnx = DepthPredictor.from_pretrained(checkpoint=path, device="cpu").predict(image)
+    assert from_onnx.focal_px == pytest.approx(from_torch.focal_px, rel=1e-4)
+    model.set_fov_span("width")  # the same head read across the width: a longer focal length
+    wide = DepthPredictor(model, device="cpu").predict(image).focal_px
+    assert from_torch.focal_px == pytest.approx(wide * (36 / 64) ** 0.5, rel=1e-4)

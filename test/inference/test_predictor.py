@@ -223,3 +223,19 @@ def test_a_json_config_can_name_the_conv_architecture(tmp_path):
     assert load_config_file(path) == config
     predictor = DepthPredictor.from_pretrained(config=path, device="cpu")
     assert isinstance(predictor.model, ConvDepthPro)
+
+
+def test_a_geometric_mean_fov_head_gives_the_focal_length_across_sqrt_w_h(image):
+    # The fresh head says 60 deg; across sqrt(W H) pixels of the 64 x 48 frame that is
+    # f = sqrt(64 * 48) / (2 tan 30 deg), not the width's 64 / (2 tan 30 deg).
+    torch.manual_seed(0)
+    model = create_model("test-tiny-conv")
+    width_focal = DepthPredictor(model, device="cpu").predict(image).focal_px
+    model.set_fov_span("geometric_mean")
+    estimate = DepthPredictor(model, device="cpu").predict(image)
+    head_fov = math.degrees(2 * math.atan(64 / (2 * width_focal)))
+    expected = math.sqrt(64 * 48) / (2 * math.tan(math.radians(head_fov) / 2))
+    assert estimate.focal_px == pytest.approx(expected, rel=1e-5)
+    assert estimate.focal_px == pytest.approx(width_focal * math.sqrt(48 / 64), rel=1e-5)
+    # The reported FOV stays horizontal, for the focal length actually used.
+    assert estimate.fov_deg == pytest.approx(math.degrees(2 * math.atan(32 / estimate.focal_px)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -136,3 +138,20 @@ def test_focal_stage_loss_is_the_squared_fov_error_in_degrees():
     stage = StageConfig(name="f", steps=1, objective="focal", trains="fov")
     total, _ = stage_loss(stage, torch.zeros(2, 1, 16, 16), torch.tensor([62.0, 57.0]), batch)
     assert total.item() == pytest.approx((4.0 + 9.0) / 2)
+
+
+def test_a_geometric_mean_fov_head_is_judged_by_the_angle_across_sqrt_w_h():
+    # f / W = 0.5 for a 16:9 and a 1:1 image: the horizontal FOV is 90 deg for both, the angle
+    # across sqrt(W H) = W sqrt(9 / 16) pixels 2 atan(0.75) for the first and 90 deg for the second.
+    batch = make_batch(["metric_synthetic", "metric_synthetic"])
+    batch["focal_ratio"] = torch.tensor([0.5, 0.5])
+    batch["aspect"] = torch.tensor([16 / 9, 1.0])
+    batch["fov_deg"] = torch.tensor([90.0, 90.0])
+    stage = StageConfig(name="f", steps=1, objective="focal", trains="fov")
+    depth = torch.zeros(2, 1, 16, 16)
+    exact = torch.tensor([math.degrees(2 * math.atan(0.75)), 90.0])
+    total, _ = stage_loss(stage, depth, exact, batch, fov_span="geometric_mean")
+    assert total.item() == pytest.approx(0.0, abs=1e-8)
+    horizontal, _ = stage_loss(stage, depth, exact, batch)  # the width span: the 90 deg target
+    assert horizontal.item() == pytest.approx((90.0 - exact[0].item()) ** 2 / 2, rel=1e-5)
+

@@ -87,6 +87,16 @@ def test_shard_samples_get_canonical_targets_at_network_resolution(shards):
     assert item["inverse_depth"][0, 0, -1].item() == pytest.approx((40 / 48) / 3.0)
 
 
+def test_samples_carry_the_aspect_ratio_the_squash_hides(shards, folder):
+    # 48 x 32 images: W / H = 1.5, kept by the crop augmentation's FOV change.
+    augmented = dataset(shards, augment=True)
+    assert {round(augmented.get(i, s)["aspect"].item(), 6) for i in (0, 1) for s in range(6)} == {
+        1.5
+    }
+    assert dataset(shards, augment=False).get(0, 0)["aspect"].item() == pytest.approx(1.5)
+    assert folder_dataset(folder, "metric_real").get(0, 0)["aspect"].item() == pytest.approx(1.5)
+
+
 def test_augmentations_depend_only_on_the_sample_seed(shards):
     data = dataset(shards, augment=True)
     seeds = range(8)

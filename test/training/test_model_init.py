@@ -152,3 +152,26 @@ def test_fov_encoder_stages_give_a_checkpoint_an_encoder_copied_from_its_backbon
     _saved(tmp_path / "vit.safetensors", "test-tiny")
     with pytest.raises(ValueError, match="only the convolutional networks"):
         build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), fov_encoder_stages=3))
+
+
+def test_fov_span_switches_what_a_checkpoints_head_means_and_is_saved(tmp_path):
+    """The weights stay; the saved config keeps the span; the ViT has no such option."""
+    from sharp_depth_ros.checkpoints import load_checkpoint, save_native
+
+    fresh = build_model(ModelConfig(preset="test-tiny-conv", fov_span="geometric_mean"))
+    assert fresh.config.fov_span == "geometric_mean"
+    with pytest.raises(ValueError, match="not a convolutional network"):
+        build_model(ModelConfig(preset="test-tiny", fov_span="geometric_mean"))
+    base = _saved(tmp_path / "conv.safetensors", "test-tiny-conv")
+    assert base.config.fov_span == "width"  # the default: the reference's horizontal FOV
+    built = build_model(
+        ModelConfig(checkpoint=str(tmp_path / "conv.safetensors"), fov_span="geometric_mean")
+    )
+    assert built.config.fov_span == "geometric_mean"
+    for key, value in base.state_dict().items():
+        assert torch.equal(built.state_dict()[key], value), key
+    save_native(built, tmp_path / "gm.safetensors", built.config, preset="test-tiny-conv")
+    assert load_checkpoint(tmp_path / "gm.safetensors").model.config.fov_span == "geometric_mean"
+    _saved(tmp_path / "vit.safetensors", "test-tiny")
+    with pytest.raises(ValueError, match="only the convolutional networks"):
+        build_model(ModelConfig(checkpoint=str(tmp_path / "vit.safetensors"), fov_span="width"))

@@ -27,6 +27,8 @@ def test_target_is_focal_over_width_over_depth_and_survives_resizing():
     assert sample["fov_deg"].item() == pytest.approx(math.degrees(2 * math.atan(64 / 160)))
     # The network's depth at any size: D = (f_px / W) / C.
     assert (sample["focal_ratio"] / inverse[0, -1]).item() == pytest.approx(4.0)
+    # The aspect ratio the squash hides (a FOV head spanning sqrt(W H) needs it).
+    assert sample["aspect"].item() == pytest.approx(64 / 48)
 
 
 def test_depth_resizing_never_blends_values_across_an_edge():

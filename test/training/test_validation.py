@@ -97,6 +97,27 @@ def test_validate_gives_the_analytic_means_over_the_two_images(batch_size):
     assert stage_score(metrics, "fov") == metrics["focal_delta25"]
 
 
+class WideWalls(TwoWalls):
+    """The two walls in 64 x 16 images (W / H = 4), f_px / W = FOCAL_RATIO."""
+
+    def get(self, index: int, seed: int) -> dict[str, torch.Tensor]:
+        depth = np.full((16, 64), 2.0 + 3.0 * index, np.float32)
+        rgb = np.full((16, 64, 3), 60 + 100 * index, np.uint8)
+        valid = np.ones((16, 64), bool)
+        return to_network_sample(rgb, depth, valid, FOCAL_RATIO * 64, "metric_synthetic", SIZE)
+
+
+@pytest.mark.parametrize(("span", "hits"), [("geometric_mean", 1.0), ("width", 0.0)])
+def test_validate_reads_the_fov_across_the_span_of_the_networks_config(span, hits):
+    # The head gives the exact angle across sqrt(W H) = W / 2 pixels: read as that, f/W is exact;
+    # read as the horizontal FOV, f/W comes out half the truth (a miss).
+    angle = math.degrees(2 * math.atan(0.25 / FOCAL_RATIO))
+    model = Replay([torch.full((SIZE, SIZE), 2.0), torch.full((SIZE, SIZE), 5.0)], [angle] * 2)
+    model.config = SimpleNamespace(fov_span=span)
+    metrics = validate(model, WideWalls(), batch_size=2, max_images=0, device=torch.device("cpu"))
+    assert metrics["focal_delta25"] == pytest.approx(hits)
+
+
 def test_validate_stops_at_max_images_and_has_no_focal_score_without_a_fov_head():
     model = Replay(predictions(), None)
     metrics = validate(model, TwoWalls(), batch_size=2, max_images=1, device=torch.device("cpu"))
