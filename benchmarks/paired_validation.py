@@ -15,6 +15,9 @@ with their paired standard errors. The model card chose the shipped continuation
 `--texture` scores the same scenes with a fine surface texture on every surface
 (`augment.add_surface_texture`: 20 % contrast, 1 cm features, one fixed seed per image), where
 real near surfaces differ most from the renders (docs/benchmarks.md#texture-by-depth).
+
+`--by-aspect` adds one row per checkpoint and image aspect ratio (W / H, two decimals), for the
+shards rendered with `--vary-size`: the network sees every image squashed to a square.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sharp_depth_ros.inference.predictor import DepthPredictor
 from sharp_depth_ros.metrics import boundary_f1, depth_metrics, focal_metrics
 
 MAX_DEPTH_M = 100.0
+ASPECT = "aspect"  # per-image W / H in `scores`: a grouping key, not a score
 TEXTURE_CONTRAST, TEXTURE_FEATURE_M = 0.2, 0.01
 
 
@@ -64,14 +68,14 @@ def scores(
     `delta1`, `abs_rel` and `boundary_f1`; with `focal` also `focal_delta25` and
     `focal_relative_error` of the FOV head's estimate. On textured images if asked. Boundary
     F1 is NaN where the depth is not valid everywhere (sky), as `sharp-depth eval` leaves it
-    out there.
+    out there. `aspect` holds each image's W / H, rounded to two decimals.
     """
     predictor = DepthPredictor.from_pretrained(
         checkpoint=checkpoint, device="cpu", edge_refinement=edge_refinement
     )
     names = ["delta1", "abs_rel", "boundary_f1"]
     names += ["focal_delta25", "focal_relative_error"] if focal else []
-    values: dict[str, list[float]] = {name: [] for name in names}
+    values: dict[str, list[float]] = {name: [] for name in [*names, ASPECT]}
     for folder in folders:
         for shard in list_shards(folder):
             for sample in read_shard(shard):
@@ -83,6 +87,7 @@ def scores(
                 dense = bool(sample.valid.all())
                 f1 = boundary_f1(pred, sample.depth_m) if dense else math.nan
                 values["boundary_f1"].append(f1)
+                values[ASPECT].append(round(rgb.shape[1] / rgb.shape[0], 2))
                 if focal:
                     estimated = predictor.predict(rgb).focal_px
                     focal_scores = focal_metrics(estimated, sample.focal_px)
@@ -112,6 +117,9 @@ def main() -> None:
         "--focal", action="store_true", help="also score the FOV head's focal length estimate"
     )
     parser.add_argument(
+        "--by-aspect", action="store_true", help="also one row per image aspect ratio W / H"
+    )
+    parser.add_argument(
         "--edge-refinement",
         nargs="+",
         default=["none"],
@@ -130,22 +138,27 @@ def main() -> None:
     first = None
     for checkpoint, refinement in zip(args.checkpoint, refinements, strict=True):
         values = scores(checkpoint, args.shards, args.texture, refinement, args.focal)
-        row = {
-            "checkpoint": str(checkpoint),
-            "images_textured": args.texture,
-            "edge_refinement": refinement,
-            "images": len(values["delta1"]),
-            "boundary_images": int(np.isfinite(values["boundary_f1"]).sum()),
-        }
-        row.update({name: float(np.nanmean(column)) for name, column in values.items()})
+        aspects = values.pop(ASPECT)
+        groups = [None] + (sorted(set(aspects.tolist())) if args.by_aspect else [])
+        for aspect in groups:
+            chosen = np.ones(len(aspects), bool) if aspect is None else aspects == aspect
+            row = {
+                "checkpoint": str(checkpoint),
+                "images_textured": args.texture,
+                "edge_refinement": refinement,
+                **({} if aspect is None else {ASPECT: aspect}),
+                "images": int(chosen.sum()),
+                "boundary_images": int(np.isfinite(values["boundary_f1"][chosen]).sum()),
+            }
+            row.update({name: float(np.nanmean(column[chosen])) for name, column in values.items()})
+            if first is not None:
+                for name, column in values.items():
+                    difference, error = paired_difference(column[chosen], first[name][chosen])
+                    row[f"{name}_minus_first"] = difference
+                    row[f"{name}_paired_standard_error"] = error
+            print(json.dumps(row), flush=True)
         if first is None:
             first = values
-        else:
-            for name, column in values.items():
-                difference, error = paired_difference(column, first[name])
-                row[f"{name}_minus_first"] = difference
-                row[f"{name}_paired_standard_error"] = error
-        print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
