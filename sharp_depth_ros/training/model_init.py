@@ -65,22 +65,19 @@ def build_model(config: ModelConfig) -> nn.Module:
     from sharp_depth_ros.config import ConvDepthConfig
     from sharp_depth_ros.model import DepthPro, create_model, get_preset
 
-    overrides = {}
-    if config.fov_encoder_stages:
+    # Options only the convolutional network has. A fresh FOV encoder is random here; a focal
+    # stage with fov_encoder_from_backbone starts it from the backbone.
+    overrides = {
+        option: getattr(config, option)
+        for option in ("fov_encoder_stages", "fov_span")
+        if getattr(config, option)
+    }
+    for option in overrides:
         if not isinstance(get_preset(config.preset), ConvDepthConfig):
             raise ValueError(
-                f"model.fov_encoder_stages: preset {config.preset!r} is not a convolutional "
-                "network (ConvDepthPro)"
-            )
-        # Random here; a focal stage with fov_encoder_from_backbone starts it from the backbone.
-        overrides["fov_encoder_stages"] = config.fov_encoder_stages
-    if config.fov_span:
-        if not isinstance(get_preset(config.preset), ConvDepthConfig):
-            raise ValueError(
-                f"model.fov_span: preset {config.preset!r} is not a convolutional network "
+                f"model.{option}: preset {config.preset!r} is not a convolutional network "
                 "(ConvDepthPro)"
             )
-        overrides["fov_span"] = config.fov_span
     model = create_model(config.preset, **overrides)
     # The fixes for the ViT network's transposed convolutions and ReLU head (docs/default-model.md).
     if config.conv_init == "fan_in" and isinstance(model, DepthPro):
